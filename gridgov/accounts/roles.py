@@ -1,0 +1,55 @@
+"""Roles and the permission codes they grant (DESIGN D7).
+
+A permission is always held *for a place*: a ``Membership(user, cell, role)`` grants the role's
+codes over that cell and everything below it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+    OPERATOR = "operator", _("Operations-centre operator")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    PROPERTY_STAFF = "property_staff", _("Property-company staff")
+    RESIDENT = "resident", _("Resident")
+
+
+class Perm:
+    """Permission codes. Named ``<area>.<verb>``; the area is the app that enforces it."""
+
+    DASHBOARD_VIEW = "dashboard.view"
+    CELL_VIEW = "grids.view_cell"
+    CELL_MANAGE = "grids.manage_cell"
+    STAFF_VIEW = "grids.view_staff"
+    STAFF_MANAGE = "grids.manage_staff"
+    USER_MANAGE = "accounts.manage_users"
+    AUDIT_VIEW = "core.view_audit"
+    ADMIN_SITE = "core.use_admin"
+
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(
+    value for name, value in vars(Perm).items() if name.isupper()
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: ALL_PERMISSIONS,
+    Role.OPERATOR: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW, Perm.AUDIT_VIEW}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW}),
+    Role.COMMUNITY_STAFF: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW, Perm.STAFF_MANAGE}
+    ),
+    Role.GRID_WORKER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW}),
+    Role.PROPERTY_STAFF: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW}),
+    Role.RESIDENT: frozenset(),
+}
+
+# 等保 2.0 level 3: two-factor authentication for administrators and the operations centre.
+TWO_FACTOR_ROLES: frozenset[str] = frozenset({Role.PLATFORM_ADMIN, Role.OPERATOR})

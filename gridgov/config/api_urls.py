@@ -1,0 +1,8 @@
+"""``/api/v1/``: every app's API routes (DESIGN D10)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("gridgov.accounts.api_urls")),
+    path("", include("gridgov.grids.api_urls")),
+]

@@ -1,0 +1,93 @@
+"""The shared kernel's tables: the audit trail and the periodic-job ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditTrailIsAppendOnlyError(RuntimeError):
+    """Audit rows are never changed or deleted through the application."""
+
+
+class AuditEntry(models.Model):
+    """One audited act: a write, an export, a reveal of personal data, a login (DESIGN D8).
+
+    Each row carries the hash of the row before it, so that changing or deleting any row
+    breaks the chain (``gridgov audit verify``). ``object_label`` never holds personal data.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    purpose = models.CharField(_("stated purpose"), max_length=500, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditTrailIsAppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditTrailIsAppendOnlyError("audit entries cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain: lets ``audit verify`` notice a deleted newest row.
+
+    A single row (pk=1), locked while a new entry is appended so entries never fork.
+    """
+
+    last_entry_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    entry_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_entry_id}"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic job last ran, kept in the database so a restart neither loses
+    nor repeats a run (DESIGN D4)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    run_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+
+    def __str__(self) -> str:
+        return self.name
