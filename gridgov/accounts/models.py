@@ -103,7 +103,10 @@ class LoginAttempt(models.Model):
 
     class Meta:
         verbose_name = _("sign-in attempt")
-        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip_address", "at"])]
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["ip_address", "at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -66,7 +66,9 @@ for _item in _field_keys_raw.split(","):
     try:
         _key = base64.urlsafe_b64decode(_encoded)
     except ValueError as _error:
-        raise ImproperlyConfiguredError(f"GRIDGOV_FIELD_KEYS: key {_key_id!r} is not base64") from _error
+        raise ImproperlyConfiguredError(
+            f"GRIDGOV_FIELD_KEYS: key {_key_id!r} is not base64"
+        ) from _error
     if not _key_id or len(_key) != 32:
         raise ImproperlyConfiguredError(
             "GRIDGOV_FIELD_KEYS entries must be 'id:base64' with a 32-byte (AES-256) key"
