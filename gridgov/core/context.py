@@ -13,7 +13,7 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("gridgov_request", default=RequestContext())
+_current: ContextVar[RequestContext] = ContextVar("gridgov_request", default=RequestContext())  # noqa: B039 (frozen)
 
 
 def current_request_context() -> RequestContext:
