@@ -25,6 +25,12 @@ demo: venv
 	@rm -f var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm
 	GRIDGOV_DEMO=true GRIDGOV_SQLITE_NAME=demo.sqlite3 $(BIN)/gridgov demo --profile $(PROFILE) --addr $(HOST):$(PORT)
 
+# pytest's exit code 5 (no tests collected) fails the target like any other failure.
+# Serve the ordinary (non-demo) database under var/, migrating it first.
+serve: venv
+	$(BIN)/gridgov migrate --noinput
+	$(BIN)/gridgov serve --addr $(HOST):$(PORT)
+
 test: venv
 	$(BIN)/pytest
 
@@ -38,9 +44,13 @@ check: venv
 bench: venv
 	$(BIN)/gridgov bench --output var/bench/results.json
 
-# Recompile the translations after editing gridgov/locale/*/LC_MESSAGES/django.po
+# Recompile every app's catalogue after editing gridgov/<app>/locale/zh_Hans/LC_MESSAGES/django.po
 messages: venv
-	$(BIN)/python -m gridgov.web.i18n_compile
+	@for dir in gridgov/*/locale; do \
+		app=$$(dirname $$dir); echo "compiling $$app"; \
+		(cd $$app && DJANGO_SETTINGS_MODULE=gridgov.config.settings_test \
+			GRIDGOV_VAR_DIR=$(CURDIR)/var ../../$(BIN)/django-admin compilemessages -l zh_Hans) || exit 1; \
+	done
 
 # Regenerate the hashed lock file (needs `uv`, e.g. `pipx run uv`): no download addresses.
 lock:

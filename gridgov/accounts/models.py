@@ -94,12 +94,29 @@ class Membership(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """Every sign-in attempt, kept for throttling and lockout across processes (ASVS V2.2)."""
+    """Every sign-in attempt, kept for throttling and lockout across processes (ASVS V2.2).
+
+    ``username`` is stored case-folded so that ``Admin`` and ``admin`` share one counter.
+    A failure that reaches the limit starts a lock (``started_user_lock`` /
+    ``started_ip_lock``); attempts made while locked are ``refused`` and never counted, so a
+    lock ends on time and the next window starts empty.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Signed in")
+        PASSWORD_VERIFIED = "password_verified", _("Password right, second factor pending")
+        FAILURE = "failure", _("Failed")
+        REFUSED = "refused", _("Refused while locked")
 
     username = models.CharField(max_length=150, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(db_index=True)
     succeeded = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, default=Outcome.FAILURE, db_index=True
+    )
+    started_user_lock = models.BooleanField(default=False)
+    started_ip_lock = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("sign-in attempt")

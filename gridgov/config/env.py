@@ -6,7 +6,9 @@ at start-up rather than a silent default (see ``docs/operations.md`` for the ful
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -66,3 +68,35 @@ def development_secret(var_dir: Path, name: str, nbytes: int = 32) -> str:
     path.write_text(value, encoding="utf-8")
     path.chmod(0o600)
     return value
+
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def parse_field_keys(raw: str, name: str = "GRIDGOV_FIELD_KEYS") -> list[tuple[str, bytes]]:
+    """``"id:base64key,id:base64key"`` → [(id, 32-byte key)], the first key encrypting.
+
+    Every listed key decrypts, so keys rotate without rewriting every row at once
+    (``docs/operations.md``). Refuses anything that is not a 32-byte AES-256 key.
+    """
+    keys: list[tuple[str, bytes]] = []
+    for item in raw.split(","):
+        key_id, separator, encoded = item.strip().partition(":")
+        if not separator or not _KEY_ID.match(key_id):
+            raise ImproperlyConfiguredError(
+                f"{name} entries must be 'id:base64key' with an id of letters, digits, - or _"
+            )
+        try:
+            # Standard or URL-safe alphabet; anything else is refused, not silently dropped.
+            standard = encoded.strip().replace("-", "+").replace("_", "/")
+            key = base64.b64decode(standard.encode("ascii"), validate=True)
+        except ValueError as error:  # binascii.Error and UnicodeEncodeError included
+            raise ImproperlyConfiguredError(f"{name}: key {key_id!r} is not base64") from error
+        if len(key) != 32:
+            raise ImproperlyConfiguredError(
+                f"{name}: key {key_id!r} must decode to 32 bytes (AES-256), got {len(key)}"
+            )
+        if key_id in {existing for existing, _key in keys}:
+            raise ImproperlyConfiguredError(f"{name}: key id {key_id!r} is listed twice")
+        keys.append((key_id, key))
+    return keys

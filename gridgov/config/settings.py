@@ -22,6 +22,7 @@ from gridgov.config.env import (
     env_int,
     env_list,
     env_str,
+    parse_field_keys,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,20 +61,7 @@ if not _field_keys_raw:
         raise ImproperlyConfiguredError("GRIDGOV_FIELD_KEYS must be set in the production profile")
     _dev_key = hashlib.sha256(development_secret(VAR_DIR, "field_key").encode()).digest()
     _field_keys_raw = "dev1:" + base64.urlsafe_b64encode(_dev_key).decode("ascii")
-FIELD_ENCRYPTION_KEYS: list[tuple[str, bytes]] = []
-for _item in _field_keys_raw.split(","):
-    _key_id, _sep, _encoded = _item.strip().partition(":")
-    try:
-        _key = base64.urlsafe_b64decode(_encoded)
-    except ValueError as _error:
-        raise ImproperlyConfiguredError(
-            f"GRIDGOV_FIELD_KEYS: key {_key_id!r} is not base64"
-        ) from _error
-    if not _key_id or len(_key) != 32:
-        raise ImproperlyConfiguredError(
-            "GRIDGOV_FIELD_KEYS entries must be 'id:base64' with a 32-byte (AES-256) key"
-        )
-    FIELD_ENCRYPTION_KEYS.append((_key_id, _key))
+FIELD_ENCRYPTION_KEYS: list[tuple[str, bytes]] = parse_field_keys(_field_keys_raw)
 # Keyed hash for exact lookup of encrypted values (HMAC-SHA256).
 LOOKUP_HASH_KEY = _secret("GRIDGOV_HASH_KEY", "hash_key", 32)
 
@@ -218,7 +206,7 @@ if IS_PRODUCTION:
 # --- Language and time (DESIGN D9, D12) --------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS: list[str] = []  # every app keeps its own catalogue in <app>/locale
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -226,6 +214,9 @@ USE_TZ = True
 # --- Static files (served locally, no CDN) ------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if not IS_PRODUCTION:
+    # Development serves from the app directories; an empty root keeps WhiteNoise quiet.
+    STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -250,6 +241,9 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep Django's logging (and its personal-data filter) in workers instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -21,6 +21,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    code: str
+    message: str
     if isinstance(exc, Http404):
         code, message = "not_found", _("Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -31,7 +33,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
         message = str(detail) if not isinstance(detail, (dict, list)) else str(exc.default_detail)
     else:  # pragma: no cover - DRF only hands us the kinds above
         code, message = "error", _("The request failed.")

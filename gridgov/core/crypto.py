@@ -2,7 +2,8 @@
 
 Values are encrypted with AES-256-GCM under the current key and stored as
 ``<key id>$<nonce>$<ciphertext>`` (URL-safe base64), so old values stay readable after a
-key rotation and ``gridgov rotate-keys`` can re-encrypt them in the background.
+key rotation; ``reencrypt_text`` moves a value to the current key (the rotation procedure is in
+``docs/operations.md``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ def decrypt_text(stored: str, *, associated_data: str = "") -> str:
 
 def key_id_of(stored: str) -> str:
     return stored.split("$", 1)[0]
+
+
+def needs_reencryption(stored: str) -> bool:
+    """Whether a stored value is under an older key than the current one."""
+    return key_id_of(stored) != current_key_id()
+
+
+def reencrypt_text(stored: str, *, associated_data: str = "") -> str:
+    """The same plaintext under the current key (unchanged if it is already)."""
+    if not needs_reencryption(stored):
+        return stored
+    plaintext = decrypt_text(stored, associated_data=associated_data)
+    return encrypt_text(plaintext, associated_data=associated_data)
 
 
 def lookup_hash(value: str) -> str:

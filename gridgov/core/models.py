@@ -77,14 +77,23 @@ class AuditChainHead(models.Model):
 
 
 class PeriodicRun(models.Model):
-    """When each periodic job last ran, kept in the database so a restart neither loses
-    nor repeats a run (DESIGN D4)."""
+    """The ledger of one periodic job run by the embedded scheduler (DESIGN D4).
+
+    ``next_run_at`` is the next slot. A process claims a slot with one conditional UPDATE
+    that also moves ``next_run_at`` forward, so two ``gridgov serve`` processes never run the
+    same slot, and a restart finds the schedule where it was left. ``running_until`` is the
+    claim's lease: a run whose process died is taken over once the lease has passed.
+    """
 
     name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    running_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     run_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("periodic job run")

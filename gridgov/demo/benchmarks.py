@@ -1,0 +1,331 @@
+"""``gridgov bench``: the issue's performance figures, measured, never asserted in tests.
+
+Each figure comes with a baseline measured in the same run, because this machine is noisy:
+
+* ``demo_generation_maqiao`` — median of 3 generations into fresh SQLite databases;
+  baseline: a fixed pure-Python calibration workload.
+* ``home_page_<db>`` / ``area_tree_<db>`` — p95 over ≥ 200 requests through the test client
+  for an operator of the whole Maqiao town, on SQLite and (when reachable) PostgreSQL;
+  baseline: a trivial signed-in page. Query counts are recorded too.
+* ``cell_locate_sanjiang`` — point → cell lookups per second with ``grids.geo.CellIndex``
+  over the 1,623 Sanjiang micro-grids; baseline: a naive scan with shapely ``contains``.
+
+Database benchmarks run in a subprocess each (``python -m gridgov.demo.benchmarks <task>``)
+with their own ``GRIDGOV_VAR_DIR``/``GRIDGOV_SQLITE_NAME``/``DATABASE_URL``, so that settings
+are read afresh for every database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+GENERATION_RUNS = 3
+PAGE_REQUESTS = 200
+PAGE_WARMUP = 10
+LOCATE_POINTS = 100_000
+NAIVE_POINTS = 1_000
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
+GROUPS = ("generation", "pages", "locate")
+
+Entry = dict[str, Any]
+
+
+def calibration_seconds() -> float:
+    """A fixed pure-Python workload (integer arithmetic, dicts, sorting): the yardstick
+    the generation time is divided by."""
+    rng = random.Random(42)
+    started = time.perf_counter()
+    values = [rng.random() for _ in range(300_000)]
+    values.sort()
+    table: dict[int, int] = {}
+    for number in range(600_000):
+        table[number % 1009] = table.get(number % 1009, 0) + number * number % 7
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _entry(value: float, unit: str, target: str, baseline: float, **extra: Any) -> Entry:
+    ratio = value / baseline if baseline else None
+    return {
+        "value": round(value, 4),
+        "unit": unit,
+        "target": target,
+        "baseline": round(baseline, 4),
+        "ratio": round(ratio, 2) if ratio is not None else None,
+        **extra,
+    }
+
+
+# --- Subprocess tasks (run with a fresh environment each) ------------------------------------
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def task_generate() -> dict[str, Any]:
+    _setup_django()
+    from gridgov.demo.services import demo_town_generate
+
+    started = time.perf_counter()
+    demo_town_generate(profile="maqiao")
+    return {"seconds": time.perf_counter() - started}
+
+
+def _time_requests(client: Any, url: str, count: int) -> tuple[list[float], int]:
+    for _ in range(PAGE_WARMUP):
+        client.get(url)
+    timings = []
+    status = 0
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+    return timings, status
+
+
+def _query_count(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return len(captured.captured_queries)
+
+
+def _baseline_url() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("web:health", "accounts:password_change"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("web:home")
+
+
+def task_pages() -> dict[str, Any]:
+    _setup_django()
+    from django.test import Client
+    from django.urls import reverse
+
+    from gridgov.accounts.models import User
+    from gridgov.demo.services import demo_town_generate
+
+    demo_town_generate(profile="maqiao")
+    client = Client()
+    client.force_login(User.objects.get(username="operator"))
+    results: dict[str, Any] = {}
+    for name, url in (
+        ("baseline", _baseline_url()),
+        ("home_page", reverse("web:home")),
+        ("area_tree", reverse("grids:tree")),
+    ):
+        timings, status = _time_requests(client, url, PAGE_REQUESTS)
+        results[name] = {
+            "url": url,
+            "status": status,
+            "p95_ms": percentile(timings, 0.95),
+            "median_ms": statistics.median(timings),
+            "queries": _query_count(client, url),
+            "requests": len(timings),
+        }
+    return results
+
+
+TASKS: dict[str, Callable[[], dict[str, Any]]] = {"generate": task_generate, "pages": task_pages}
+
+
+def _run_task(task: str, env_overrides: dict[str, str]) -> dict[str, Any]:
+    env = {**os.environ, **env_overrides}
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "gridgov.demo.benchmarks", task],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr.strip().splitlines()[-1] if completed.stderr else task)
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _sqlite_env(directory: str) -> dict[str, str]:
+    return {
+        "GRIDGOV_VAR_DIR": directory,
+        "GRIDGOV_SQLITE_NAME": "bench.sqlite3",
+        "DATABASE_URL": "",
+        "GRIDGOV_DEMO": "true",
+        "GRIDGOV_PROFILE": "development",
+    }
+
+
+# --- The benchmarks -------------------------------------------------------------------------
+
+
+def bench_generation(log: Callable[[str], None]) -> dict[str, Entry]:
+    seconds: list[float] = []
+    calibrations: list[float] = []
+    for run in range(1, GENERATION_RUNS + 1):
+        calibrations.append(calibration_seconds())
+        with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+            seconds.append(_run_task("generate", _sqlite_env(directory))["seconds"])
+        log(f"  generation run {run}: {seconds[-1]:.2f} s")
+    median = statistics.median(seconds)
+    return {
+        "demo_generation_maqiao": _entry(
+            median,
+            "s",
+            "< 60 s",
+            statistics.median(calibrations),
+            runs=[round(value, 3) for value in seconds],
+        )
+    }
+
+
+def _page_entries(database: str, result: dict[str, Any]) -> dict[str, Entry]:
+    baseline = result["baseline"]
+    entries = {}
+    for name in ("home_page", "area_tree"):
+        page = result[name]
+        entries[f"{name}_{database}"] = _entry(
+            page["p95_ms"],
+            "ms (p95)",
+            "< 150 ms",
+            baseline["p95_ms"],
+            median=round(page["median_ms"], 2),
+            queries=page["queries"],
+            requests=page["requests"],
+            status=page["status"],
+            baseline_url=baseline["url"],
+        )
+    return entries
+
+
+def _postgres_ready(url: str) -> bool:
+    """Create (or re-create) the benchmark database; ``False`` when PostgreSQL is away."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error:
+        return False
+    return True
+
+
+def bench_pages(log: Callable[[str], None]) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        entries.update(_page_entries("sqlite", _run_task("pages", _sqlite_env(directory))))
+        log("  pages on SQLite: done")
+        postgres_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        if _postgres_ready(postgres_url):
+            env = {**_sqlite_env(directory), "DATABASE_URL": postgres_url}
+            entries.update(_page_entries("postgresql", _run_task("pages", env)))
+            log("  pages on PostgreSQL: done")
+        else:
+            log("  PostgreSQL is not reachable: skipped")
+    return entries
+
+
+def bench_locate(log: Callable[[str], None]) -> dict[str, Entry]:
+    from shapely import contains_xy
+    from shapely.geometry import shape
+
+    from gridgov.demo.plan import plan_cells
+    from gridgov.grids.geo import CellIndex
+    from gridgov.grids.models import LevelKind
+
+    tree = plan_cells("sanjiang")
+    micro = [(c.code, c.boundary) for c in tree.cells if c.level == LevelKind.MICRO_GRID]
+    index = CellIndex.build(micro)
+    min_lng, min_lat, max_lng, max_lat = tree.geometries[tree.cells[0].code].bounds
+    rng = random.Random(7)
+    points = [
+        (rng.uniform(min_lng, max_lng), rng.uniform(min_lat, max_lat)) for _ in range(LOCATE_POINTS)
+    ]
+    started = time.perf_counter()
+    found = sum(1 for lng, lat in points if index.locate(lng, lat) is not None)
+    indexed_rate = LOCATE_POINTS / (time.perf_counter() - started)
+    shapes = [(code, shape(boundary)) for code, boundary in micro]
+    started = time.perf_counter()
+    for lng, lat in points[:NAIVE_POINTS]:
+        next((code for code, geometry in shapes if contains_xy(geometry, lng, lat)), None)
+    naive_rate = NAIVE_POINTS / (time.perf_counter() - started)
+    log(f"  {found:,} of {LOCATE_POINTS:,} random points fell inside a micro-grid")
+    entry = _entry(indexed_rate, "lookups/s", "≥ 50,000/s", naive_rate, cells=len(micro))
+    # Here a higher value is better: the ratio is the speed-up over the naive scan.
+    return {"cell_locate_sanjiang": entry}
+
+
+BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
+    "generation": bench_generation,
+    "pages": bench_pages,
+    "locate": bench_locate,
+}
+
+
+def run_benchmarks(
+    *, only: str | None, output: Path, log: Callable[[str], None]
+) -> dict[str, Entry]:
+    """Run the benchmarks (all, or the group ``only``), merge into ``output`` and return them."""
+    results: dict[str, Entry] = {}
+    if output.exists():
+        results = json.loads(output.read_text(encoding="utf-8"))
+    for name, bench in BENCHMARKS.items():
+        if only and only != name:
+            continue
+        log(f"» {name}")
+        results.update(bench(log))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
+
+
+def table(results: dict[str, Entry]) -> list[str]:
+    header = (
+        f"{'benchmark':<26} {'value':>12} {'unit':<10} {'target':<12} {'baseline':>10} {'ratio':>7}"
+    )
+    lines = [header, "-" * len(header)]
+    for name, entry in results.items():
+        lines.append(
+            f"{name:<26} {entry['value']:>12,.2f} {entry['unit']:<10} {entry['target']:<12} "
+            f"{entry['baseline']:>10,.3f} {entry['ratio'] if entry['ratio'] is not None else '-':>7}"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    task_result = TASKS[sys.argv[1]]()
+    sys.stdout.write(json.dumps(task_result) + "\n")

@@ -1,0 +1,123 @@
+"""The signed-in shell's navigation: what each item needs, decided by permission codes only.
+
+No role names here: a role shows an item because it grants the item's permission code
+somewhere (``gridgov.accounts.scoping.has_permission``), so a new role needs no template change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import Perm
+from gridgov.accounts.scoping import has_permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: Promise
+    url_name: str
+    icon: str
+    permission: str | None
+    # View names (``namespace:name``) under which the item is highlighted.
+    active_for: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NavSection:
+    title: Promise
+    items: tuple[NavItem, ...]
+
+
+NAVIGATION: tuple[NavSection, ...] = (
+    NavSection(
+        _("Workbench"),
+        (NavItem("home", _("Overview"), "web:home", "speedometer2", None, ("web:home",)),),
+    ),
+    NavSection(
+        _("Grid management"),
+        (
+            NavItem(
+                "tree",
+                _("Areas and grids"),
+                "grids:tree",
+                "diagram-3",
+                Perm.CELL_VIEW,
+                ("grids:tree", "grids:cell_detail"),
+            ),
+            NavItem("map", _("Grid map"), "grids:map", "map", Perm.CELL_VIEW, ("grids:map",)),
+            NavItem(
+                "staff",
+                _("Staff directory"),
+                "web:staff",
+                "people",
+                Perm.STAFF_VIEW,
+                ("web:staff",),
+            ),
+        ),
+    ),
+    NavSection(
+        _("System"),
+        (
+            NavItem(
+                "admin",
+                _("System administration"),
+                "admin:index",
+                "gear",
+                Perm.ADMIN_SITE,
+                ("admin:index",),
+            ),
+            NavItem(
+                "api",
+                _("API documentation"),
+                "api-docs",
+                "code-square",
+                Perm.ADMIN_SITE,
+                ("api-docs",),
+            ),
+        ),
+    ),
+)
+
+
+def navigation_for(actor: Any, *, current_view: str | None) -> list[dict[str, Any]]:
+    """The sections and items ``actor`` may use, with the current page's item marked active."""
+    allowed: dict[str, bool] = {}
+
+    def permitted(permission: str | None) -> bool:
+        if permission is None:
+            return True
+        if permission not in allowed:
+            allowed[permission] = has_permission(actor, permission)
+        return allowed[permission]
+
+    sections = []
+    for section in NAVIGATION:
+        items = [
+            {
+                "key": item.key,
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "icon": item.icon,
+                "active": current_view in item.active_for,
+            }
+            for item in section.items
+            if permitted(item.permission)
+        ]
+        if items:
+            sections.append({"title": section.title, "items": items})
+    return sections
+
+
+def permitted_nav_keys(actor: Any) -> set[str]:
+    """The keys of every navigation item ``actor`` may use (tests and quick links use it)."""
+    return {
+        item["key"]
+        for section in navigation_for(actor, current_view=None)
+        for item in section["items"]
+    }
