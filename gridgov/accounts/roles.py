@@ -31,6 +31,19 @@ class Perm:
     USER_MANAGE = "accounts.manage_users"
     AUDIT_VIEW = "core.view_audit"
     ADMIN_SITE = "core.use_admin"
+    # People and housing (registry)
+    PLACE_VIEW = "registry.view_place"
+    PLACE_MANAGE = "registry.manage_place"
+    PERSON_VIEW = "registry.view_person"
+    PERSON_MANAGE = "registry.manage_person"
+    # Reveal one masked identifier in clear, with a stated purpose (audited).
+    PERSON_REVEAL = "registry.reveal_person"
+    # PIPL sensitive categories: minors under 14 and health-related data.
+    SENSITIVE_VIEW = "registry.view_sensitive"
+    LEASE_REGISTER = "registry.register_lease"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EXPORT = "registry.export"
+    QUALITY_VIEW = "registry.view_quality"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -40,14 +53,51 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: ALL_PERMISSIONS,
     Role.OPERATOR: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW, Perm.AUDIT_VIEW}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.CELL_VIEW,
+            Perm.STAFF_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.PLACE_VIEW,
+            Perm.PERSON_VIEW,
+            Perm.REGISTRY_EXPORT,
+            Perm.QUALITY_VIEW,
+        }
     ),
-    Role.DEPARTMENT_HANDLER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW}),
+    Role.DEPARTMENT_HANDLER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW}),
     Role.COMMUNITY_STAFF: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW, Perm.STAFF_MANAGE}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.CELL_VIEW,
+            Perm.STAFF_VIEW,
+            Perm.STAFF_MANAGE,
+            Perm.PLACE_VIEW,
+            Perm.PLACE_MANAGE,
+            Perm.PERSON_VIEW,
+            Perm.PERSON_MANAGE,
+            Perm.PERSON_REVEAL,
+            Perm.SENSITIVE_VIEW,
+            Perm.LEASE_REGISTER,
+            Perm.REGISTRY_IMPORT,
+            Perm.REGISTRY_EXPORT,
+            Perm.QUALITY_VIEW,
+        }
     ),
-    Role.GRID_WORKER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.STAFF_VIEW}),
-    Role.PROPERTY_STAFF: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW}),
+    Role.GRID_WORKER: frozenset(
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.CELL_VIEW,
+            Perm.STAFF_VIEW,
+            Perm.PLACE_VIEW,
+            Perm.PERSON_VIEW,
+            Perm.PERSON_MANAGE,
+            Perm.PERSON_REVEAL,
+            Perm.LEASE_REGISTER,
+            Perm.REGISTRY_EXPORT,
+            Perm.QUALITY_VIEW,
+        }
+    ),
+    Role.PROPERTY_STAFF: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW}),
     Role.RESIDENT: frozenset(),
 }
 

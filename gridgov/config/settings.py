@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "gridgov.core",
     "gridgov.accounts",
     "gridgov.grids",
+    "gridgov.registry",
     "gridgov.demo",
     "gridgov.web",
 ]

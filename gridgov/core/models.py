@@ -100,3 +100,39 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Notice(models.Model):
+    """A message in a staff member's inbox: a reminder (expiring lease, deadline) or a notice.
+
+    ``dedupe_key`` makes posting idempotent: a periodic job that runs twice posts once.
+    """
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        REMINDER = "reminder", _("Reminder")
+        WARNING = "warning", _("Warning")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
+    kind = models.CharField(_("kind"), max_length=50, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
