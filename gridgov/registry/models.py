@@ -525,3 +525,68 @@ class PersonTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.tag_id}"
+
+
+# --- Bulk import ------------------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """An Excel upload: validated (dry run) first, then imported by a background task.
+
+    Progress is kept here so the page and the command line can show it; the row-by-row error
+    report is written next to the upload in the same sheet layout.
+    """
+
+    class Kind(models.TextChoices):
+        PLACES = "places", _("Places")
+        PEOPLE = "people", _("People")
+        LEASES = "leases", _("Leases")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Checked, ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    is_dry_run = models.BooleanField(_("check only"), default=True)
+    is_all_or_nothing = models.BooleanField(_("all or nothing"), default=True)
+    upload = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    error_report = models.FileField(_("error report"), upload_to="imports/%Y/%m/", blank=True)
+    cell = models.ForeignKey(
+        "grids.Cell",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"

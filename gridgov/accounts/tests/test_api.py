@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
+from gridgov.accounts.roles import ROLE_PERMISSIONS, Role
 from gridgov.accounts.tests.conftest import current_code, enable_two_factor
 from gridgov.accounts.tests.factories import TEST_PASSWORD
 
@@ -95,7 +96,7 @@ def test_me_lists_roles_permissions_and_cells_in_scope(grid_worker_a, town, clie
         "username": "gridworker_a",
         "display_name": grid_worker_a.display_name,
         "roles": ["grid_worker"],
-        "permissions": ["dashboard.view", "grids.view_cell", "grids.view_staff"],
+        "permissions": sorted(ROLE_PERMISSIONS[Role.GRID_WORKER]),
         "is_global": False,
         "cells": [{"code": town.grid_a.code, "name": town.grid_a.name, "level": "grid"}],
         "two_factor_enabled": False,
