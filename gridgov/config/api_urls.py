@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("gridgov.accounts.api_urls")),
     path("", include("gridgov.grids.api_urls")),
+    path("", include("gridgov.registry.api_urls")),
 ]

@@ -256,7 +256,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.accounts.tasks.expire_stale_sessions",
         "schedule": float(env_int("GRIDGOV_SESSION_SWEEP_INTERVAL", 60 * 60)),
     },
+    "registry-remind-expiring-leases": {
+        "task": "gridgov.registry.tasks.remind_expiring_leases",
+        "schedule": float(env_int("GRIDGOV_LEASE_REMINDER_INTERVAL", 24 * 60 * 60)),
+    },
+    "registry-recompute-rule-tags": {
+        "task": "gridgov.registry.tasks.recompute_rule_tags",
+        "schedule": float(env_int("GRIDGOV_RULE_TAGS_INTERVAL", 24 * 60 * 60)),
+    },
 }
+
+# --- People and housing (registry) ---------------------------------------------------------
+# Group-rental (群租) warning: less floor area per occupant than this (m²). Shanghai's rule on
+# residential leasing sets 5 m² per person as the minimum.
+GRIDGOV_MIN_AREA_PER_OCCUPANT_M2 = env_int("GRIDGOV_MIN_AREA_PER_OCCUPANT_M2", 5)
+# Rows one Excel upload may hold (people, places or leases); larger files are refused whole.
+GRIDGOV_IMPORT_MAX_ROWS = env_int("GRIDGOV_IMPORT_MAX_ROWS", 200_000)
+# Leases ending within this many days are listed for follow-up and reminded to grid workers.
+GRIDGOV_LEASE_REMINDER_DAYS = env_int("GRIDGOV_LEASE_REMINDER_DAYS", 30)
 
 # --- API (DESIGN D10) -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -281,6 +298,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- People and housing: data quality (docs/data-quality.md) ------------------------------
+# A residency counts as verified when a visit or check confirmed it within this many days.
+GRIDGOV_VERIFICATION_MAX_AGE_DAYS = env_int("GRIDGOV_VERIFICATION_MAX_AGE_DAYS", 180)
 
 # --- Maps -----------------------------------------------------------------------------------
 # A tile URL template for Leaflet on the government network; empty shows boundaries on a

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("gridgov.web.urls")),
     path("accounts/", include("gridgov.accounts.urls")),
     path("grids/", include("gridgov.grids.urls")),
+    path("registry/", include("gridgov.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site_urls()),
     path("api/v1/", include("gridgov.config.api_urls")),

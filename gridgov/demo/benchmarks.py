@@ -36,7 +36,7 @@ PAGE_WARMUP = 10
 LOCATE_POINTS = 100_000
 NAIVE_POINTS = 1_000
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
-GROUPS = ("generation", "pages", "locate")
+GROUPS = ("generation", "pages", "locate", "registry")
 
 Entry = dict[str, Any]
 
@@ -156,7 +156,59 @@ def task_pages() -> dict[str, Any]:
     return results
 
 
-TASKS: dict[str, Callable[[], dict[str, Any]]] = {"generate": task_generate, "pages": task_pages}
+SEARCH_QUERIES = ("zhang", "zs", "王", "1234", "飞碟苑", "wangwei", "lj", "5678")
+
+
+def task_registry() -> dict[str, Any]:
+    """Search p95 through ``person_list_for_actor`` (first page of 50) on the Maqiao data, and
+    the people list / household file pages when the web engineer's URLs exist."""
+    _setup_django()
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from gridgov.accounts.models import User
+    from gridgov.demo.services import demo_town_generate
+    from gridgov.registry.models import Dwelling
+    from gridgov.registry.selectors.people import person_list_for_actor
+
+    demo_town_generate(profile="maqiao")
+    operator = User.objects.get(username="operator")
+    timings: list[float] = []
+    for round_index in range(25):
+        for query in SEARCH_QUERIES:
+            started = time.perf_counter()
+            list(person_list_for_actor(actor=operator, query=query)[:50])
+            if round_index:
+                timings.append((time.perf_counter() - started) * 1000)
+    baseline: list[float] = []
+    for _ in range(200):
+        started = time.perf_counter()
+        list(User.objects.filter(username="operator")[:1])
+        baseline.append((time.perf_counter() - started) * 1000)
+    results: dict[str, Any] = {
+        "search": {"p95_ms": percentile(timings, 0.95), "median_ms": statistics.median(timings),
+                   "requests": len(timings), "baseline_p95_ms": percentile(baseline, 0.95)},
+    }  # fmt: skip
+    client = Client()
+    client.force_login(operator)
+    dwelling = Dwelling.objects.filter(residencies__ended_on__isnull=True).first()
+    for name, args in (("registry:person_list", []), ("registry:dwelling_detail", [dwelling.pk])):
+        try:
+            url = reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+        page_timings, status = _time_requests(client, url, PAGE_REQUESTS)
+        results[name.split(":")[1]] = {"url": url, "status": status,
+                                       "p95_ms": percentile(page_timings, 0.95),
+                                       "queries": _query_count(client, url)}  # fmt: skip
+    return results
+
+
+TASKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "generate": task_generate,
+    "pages": task_pages,
+    "registry": task_registry,
+}
 
 
 def _run_task(task: str, env_overrides: dict[str, str]) -> dict[str, Any]:
@@ -289,10 +341,31 @@ def bench_locate(log: Callable[[str], None]) -> dict[str, Entry]:
     return {"cell_locate_sanjiang": entry}
 
 
+def bench_registry(log: Callable[[str], None]) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        result = _run_task("registry", _sqlite_env(directory))
+    search = result["search"]
+    entries["registry_search_sqlite"] = _entry(
+        search["p95_ms"], "ms (p95)", "< 50 ms", search["baseline_p95_ms"],
+        median=round(search["median_ms"], 2), requests=search["requests"],
+    )  # fmt: skip
+    for name in ("person_list", "dwelling_detail"):
+        if name in result:
+            page = result[name]
+            entries[f"registry_{name}_sqlite"] = _entry(
+                page["p95_ms"], "ms (p95)", "< 150 ms", search["baseline_p95_ms"],
+                queries=page["queries"], status=page["status"],
+            )  # fmt: skip
+    log("  registry search on SQLite: done")
+    return entries
+
+
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
     "generation": bench_generation,
     "pages": bench_pages,
     "locate": bench_locate,
+    "registry": bench_registry,
 }
 
 

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Membership, Organization, User
 from gridgov.core.audit import audit_record
+from gridgov.demo.housing_plan import plan_housing
+from gridgov.demo.housing_write import housing_write
 from gridgov.demo.plan import DEFAULT_SEED, PROFILES, CellTree, UnknownProfileError, plan_cells
 from gridgov.demo.staffing import StaffPlan, plan_staff, role_label
 from gridgov.grids.geo import boundary_metrics
@@ -206,12 +208,24 @@ def _write_staff_assignments(context: GenerationContext) -> int:
     return len(rows)
 
 
+def _write_residents(context: GenerationContext) -> int:
+    """Estates, buildings, dwellings, residents, households, owners, leases and rule tags."""
+    plan = plan_housing(context.tree, context.profile, timezone.localdate())
+    written = housing_write(plan, context.cell_ids, context.progress)
+    if written:
+        context.counts["dwellings"] = len(plan.dwellings)
+        context.counts["households"] = len(plan.households)
+        context.counts["leases"] = len(plan.leases)
+    return written
+
+
 GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("organizations", _("Organisations"), _write_organizations),
     GenerationStep("cells", _("Areas and boundaries"), _write_cells),
     GenerationStep("users", _("Staff accounts"), _write_users),
     GenerationStep("memberships", _("Roles and scopes"), _write_memberships),
     GenerationStep("staff", _("Posts in the grid"), _write_staff_assignments),
+    GenerationStep("residents", _("Residents and housing"), _write_residents),
 ]
 
 

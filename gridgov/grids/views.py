@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import has_permission
+from gridgov.accounts.scoping import has_permission, scope_for
 from gridgov.grids.models import LevelKind
 from gridgov.grids.selectors import (
     CellNotFoundError,
@@ -31,7 +31,7 @@ from gridgov.grids.selectors import (
 )
 
 SEARCH_LIMIT = 50
-DETAIL_STAFF_LIMIT = 50
+DETAIL_STAFF_LIMIT = 12
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -79,6 +79,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
 def cell_detail(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, Perm.CELL_VIEW)
     cell = cell_get_for_actor(actor=request.user, code=code)
+    scope = scope_for(request.user, Perm.CELL_VIEW)
     can_see_staff = has_permission(request.user, Perm.STAFF_VIEW, cell_code=cell.code)
     staff = (
         list(
@@ -89,7 +90,10 @@ def cell_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     context = {
         "cell": cell,
-        "ancestors": cell_ancestors(cell=cell),
+        "ancestors": [
+            {"cell": ancestor, "linked": scope.covers(ancestor.code)}
+            for ancestor in cell_ancestors(cell=cell)
+        ],
         "children": cell_children_for_actor(actor=request.user, code=cell.code),
         "can_see_staff": can_see_staff,
         "staff": staff[:DETAIL_STAFF_LIMIT],

@@ -143,9 +143,9 @@ def test_tree_and_children_use_a_bounded_number_of_queries(
     sign_in_as(client, operator)
     community = Cell.objects.get(code=f"{town.code}001")
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         tree = client.get(reverse("grids:tree"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         children = client.get(reverse("grids:children", args=[community.code]))
 
     assert len(_node_codes(tree.content.decode())) == 7
@@ -177,6 +177,16 @@ def test_cell_page_shows_breadcrumbs_children_staff_and_map(client, town, operat
     assert 'id="gg-cell-map"' in html
     assert 'id="gg-own-feature"' in html
     assert f"?parent={town.grid_a.code}" in html
+
+
+def test_cell_page_links_only_the_ancestors_inside_the_scope(client, town, grid_worker_a):
+    sign_in_as(client, grid_worker_a)
+
+    html = client.get(reverse("grids:cell_detail", args=[town.micro_a1.code])).content.decode()
+
+    breadcrumb = re.search(r'id="gg-breadcrumb">(.*?)</ol>', html, re.DOTALL).group(1)
+    assert re.findall(r'<a href="/grids/cells/(\d+)/">', breadcrumb) == [town.grid_a.code]
+    assert f'<span class="gg-muted">{town.community_a.name}</span>' in breadcrumb
 
 
 def test_cell_page_hides_staff_from_roles_without_the_staff_directory(client, town, make_member):

@@ -13,6 +13,8 @@ import pytest
 
 from gridgov.accounts.roles import Role
 from gridgov.accounts.tests.factories import TEST_PASSWORD
+from gridgov.core.audit import GENESIS_HASH
+from gridgov.core.models import AuditChainHead
 from gridgov.core.testing import running_under_ci
 from gridgov.grids.models import Post
 from gridgov.grids.tests.factories import StaffAssignmentFactory
@@ -21,13 +23,17 @@ from gridgov.grids.tests.factories import StaffAssignmentFactory
 # body (fixtures) are safe here because the live server runs in its own thread.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture
-def browser_page() -> Iterator[object]:
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    """One chromium for the module; each test gets its own fresh context (cookies, storage)."""
     chromium = shutil.which("chromium")
     if chromium is None:
         reason = "Debian's chromium is not installed (apt-get install chromium)"
@@ -38,21 +44,37 @@ def browser_page() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser) -> Iterator[object]:
+    context = chromium_browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 800}, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def audit_chain_head(transactional_db) -> None:
+    """Transactional tests flush the tables, the audit chain's genesis row with them."""
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
 
 
 def _sign_in(page, live_server, username: str, password: str = TEST_PASSWORD) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("form[action*='login'] button[type=submit]")
+    with page.expect_navigation():
+        page.click("form[action*='login'] button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
@@ -102,8 +124,8 @@ def test_opening_the_area_tree_and_expanding_a_node_loads_its_children(
     toggle.click()
     assert page.locator(f"#gg-children-{town.grid_a.code}").is_hidden()
     toggle.click()
-    page.get_by_role("link", name=town.micro_a2.name).click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("link", name=town.micro_a2.name).click()
 
     assert page.url.endswith(f"/grids/cells/{town.micro_a2.code}/")
     assert town.grid_a.name in page.inner_text("#gg-breadcrumb")
@@ -121,13 +143,13 @@ def test_expanding_a_closed_node_fetches_its_children_over_htmx(
 
     page.locator(f"[aria-controls='gg-children-{town.community_b.code}']").click()
 
-    page.wait_for_selector(f"#gg-children-{town.community_b.code} li[data-code='{town.grid_b.code}']")
+    page.wait_for_selector(
+        f"#gg-children-{town.community_b.code} li[data-code='{town.grid_b.code}']"
+    )
     assert children.is_visible()
 
 
-def test_the_map_draws_the_boundaries_of_the_chosen_level(
-    browser_page, live_server, town, worker
-):
+def test_the_map_draws_the_boundaries_of_the_chosen_level(browser_page, live_server, town, worker):
     page = browser_page
     _sign_in(page, live_server, "browser_worker")
 

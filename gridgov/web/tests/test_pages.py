@@ -229,7 +229,7 @@ def test_home_page_uses_a_bounded_number_of_queries_for_a_few_hundred_cells(
 ):
     sign_in_as(client, big_town.operator)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("web:home"))
 
     assert response.status_code == 200
@@ -367,6 +367,17 @@ def test_staff_directory_is_paginated(client, town, operator):
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 2
     assert "共 27 条" in first.content.decode()
+
+
+def test_staff_directory_uses_a_bounded_number_of_queries_for_a_full_page(
+    client, big_town, django_assert_max_num_queries
+):
+    sign_in_as(client, big_town.operator)
+
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("web:staff"))
+
+    assert len(response.context["page"].object_list) == 25
 
 
 def test_staff_directory_htmx_request_returns_only_the_results(

@@ -48,7 +48,8 @@
         // Neighbours of one level differ a little in tint so that borders read at a glance.
         var code = String(feature.properties.code || "");
         var tint = 0.1 + (parseInt(code.slice(-2), 10) % 5 || 0) * 0.045;
-        return { color: color, weight: own ? 3 : 1.4, fillColor: color, fillOpacity: own ? 0.06 : tint };
+        if (own) return { color: color, weight: 3, dashArray: "6 4", fillOpacity: 0 };
+        return { color: color, weight: 1.4, fillColor: color, fillOpacity: tint };
       },
       onEachFeature: function (feature, featureLayer) {
         featureLayer.bindPopup(popupFor(feature.properties, data));
@@ -86,6 +87,7 @@
         var count = layer.getLayers().length;
         if (count && count <= labelLimit) {
           layer.eachLayer(function (featureLayer) {
+            if (count > 1 && featureLayer.feature.properties.code === highlight) return;
             featureLayer.bindTooltip(featureLayer.feature.properties.name, { permanent: true, direction: "center", className: "gg-cell-label" });
           });
         }

@@ -1,0 +1,197 @@
+"""Reads of people, always for an acting user (DESIGN D6, D7).
+
+A person is in scope when their cell is under one of the actor's cells for
+``registry.view_person``; anyone else is answered exactly like an unknown id. Search uses only
+indexed columns — pinyin and initials ranges, the last four digits, keyed hashes — and never
+decrypts anything (the bench wants p95 < 50 ms on 120,000 people).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import Perm
+from gridgov.accounts.scoping import scope_for
+from gridgov.core.crypto import lookup_hash
+from gridgov.registry.models import Dwelling, Person, PersonTag, Residency, Tag
+
+MINOR_AGE = 14
+
+
+class PersonNotFoundError(Http404):
+    """An unknown person, or one outside the actor's scope (the two look the same on purpose)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This person does not exist or is outside your area of responsibility."))
+
+
+# --- Ages ------------------------------------------------------------------------------------
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date) -> int | None:
+    """Full years of age on ``today`` (one's birthday counts)."""
+    if birth_date is None:
+        return None
+    had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - (0 if had_birthday else 1)
+
+
+def is_minor(person: Person, today: datetime.date) -> bool:
+    age = age_on(person.birth_date, today)
+    return age is not None and age < MINOR_AGE
+
+
+# --- Querysets -------------------------------------------------------------------------------
+
+
+def _with_display_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """Cell, tags and current dwelling in a fixed number of queries, whatever the page size."""
+    return queryset.select_related("cell").prefetch_related(
+        Prefetch(
+            "person_tags",
+            queryset=PersonTag.objects.select_related("tag").order_by("tag__sort_order"),
+        ),
+        Prefetch(
+            "residencies",
+            queryset=Residency.objects.filter(ended_on__isnull=True).select_related("dwelling"),
+            to_attr="current_residencies",
+        ),
+    )
+
+
+def _scoped(actor: Any, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
+    return scope_for(actor, permission).filter(Person.objects.all(), code_field="cell__code")
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix`` as a range, so that the B-tree index answers it."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+_MAX_ADDRESS_MATCHES = 5000
+_DIGITS = re.compile(r"^\d+[Xx]?$")
+_LATIN = re.compile(r"^[A-Za-z]+$")
+_DOCUMENT = re.compile(r"^[A-Za-z0-9]{5,18}$")
+
+
+def _search_q(query: str) -> Q:
+    """What a search box query matches; see the module docstring for the columns used."""
+    text = re.sub(r"[\s\-]", "", query)
+    if _DIGITS.match(text):
+        if len(text) < 4:
+            return Q(pk__in=[])
+        if len(text) <= 7:
+            tail = text[-4:].upper()
+            return Q(id_number_last4=tail) | Q(phone_last4=tail)
+        return Q(id_number_hash=lookup_hash(text)) | Q(phone_hash=lookup_hash(text))
+    if _LATIN.match(text):
+        lowered = text.lower()
+        condition = _prefix("name_pinyin", lowered) | _prefix("name_initials", lowered)
+        if _DOCUMENT.match(text):
+            condition |= Q(id_number_hash=lookup_hash(text))
+        return condition
+    if _DOCUMENT.match(text):  # letters and digits: a passport or permit number
+        return Q(id_number_hash=lookup_hash(text))
+    fragment = query.strip()
+    condition = _prefix("name", fragment)
+    # Addresses are matched on the (smaller) dwelling table first, so that a name search never
+    # pays for a join it does not need.
+    dwelling_ids = list(
+        Dwelling.objects.filter(address__contains=fragment).values_list("pk", flat=True)[
+            :_MAX_ADDRESS_MATCHES
+        ]
+    )
+    if dwelling_ids:
+        living_at = Residency.objects.filter(
+            ended_on__isnull=True, dwelling_id__in=dwelling_ids
+        ).values("person_id")
+        condition |= Q(pk__in=living_at)
+    return condition
+
+
+def person_list_for_actor(
+    *,
+    actor: Any,
+    cell_code: str | None = None,
+    tag: str | None = None,
+    age_min: int | None = None,
+    age_max: int | None = None,
+    is_migrant: bool | None = None,
+    query: str | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[Person]:
+    """The people the actor may see, filtered; ordered by pinyin.
+
+    ``query`` matches the beginning of the name (characters), a full-pinyin or initials prefix, the last 4–7
+    digits of the ID or phone number (compared on the last four), an exact full ID or phone
+    number (through the keyed hash) or a fragment of the current dwelling's address. A filter on
+    a sensitive tag (health, minor) keeps only people the actor may see sensitive data of.
+    """
+    today = today or timezone.localdate()
+    people = _scoped(actor)
+    if cell_code:
+        people = people.filter(cell__code__startswith=cell_code)
+    if tag:
+        people = people.filter(person_tags__tag__code=tag)
+        sensitivity = Tag.objects.filter(code=tag).values_list("sensitivity", flat=True).first()
+        if sensitivity and sensitivity != Tag.Sensitivity.NONE:
+            people = scope_for(actor, Perm.SENSITIVE_VIEW).filter(people, code_field="cell__code")
+    if age_min is not None:
+        people = people.filter(birth_date__lte=years_before(today, age_min))
+    if age_max is not None:
+        people = people.filter(birth_date__gt=years_before(today, age_max + 1))
+    if is_migrant is not None:
+        people = people.filter(is_migrant=is_migrant)
+    if query and query.strip():
+        people = people.filter(_search_q(query.strip()))
+    return _with_display_relations(people).order_by("name_pinyin", "id")
+
+
+def person_get_for_actor(
+    *, actor: Any, person_id: int, permission: str = Perm.PERSON_VIEW
+) -> Person:
+    """One person in the actor's scope; ``PersonNotFoundError`` if unknown or out of scope.
+
+    With a ``permission`` other than viewing, a person the actor may see but not act on raises
+    ``PermissionDenied`` (callers are services checking the right to write or reveal).
+    """
+    person = _with_display_relations(_scoped(actor)).filter(pk=person_id).first()
+    if person is None:
+        raise PersonNotFoundError()
+    if permission != Perm.PERSON_VIEW and not scope_for(actor, permission).covers(person.cell.code):
+        raise PermissionDenied(_("You are not allowed to do this for this person."))
+    return person
+
+
+def person_has_health_tag(person: Person) -> bool:
+    return any(link.tag.sensitivity == Tag.Sensitivity.HEALTH for link in person.person_tags.all())
+
+
+def person_is_sensitive(person: Person, today: datetime.date | None = None) -> bool:
+    """A PIPL sensitive category: a minor under 14, or health-related tags."""
+    today = today or timezone.localdate()
+    if is_minor(person, today):
+        return True
+    return any(link.tag.sensitivity != Tag.Sensitivity.NONE for link in person.person_tags.all())
+
+
+def tag_catalogue() -> QuerySet[Tag]:
+    """Every active tag, rule tags first (the catalogue is not personal data)."""
+    return Tag.objects.filter(is_active=True).order_by("sort_order", "code")

@@ -1,0 +1,264 @@
+"""Reads that the registry pages need and no other selector gives, always for an acting user.
+
+- ``registry_summary_for_actor``: the people figures of the home page and the registry pages
+  (residents, migrants, households, dwellings, leases expiring, people per tag) — a fixed
+  number of aggregate queries whatever the size of the town;
+- ``tag_counts_for_actor``: people per tag in scope; a sensitive tag (minor, health) is counted
+  only where the actor may see sensitive data (PIPL art. 28);
+- ``person_history_for_actor``: a person's residencies (current and past) and households;
+- ``cell_choices_for_actor``: the cells where the actor holds a permission, for forms;
+- ``import_job_list_for_actor`` / ``import_job_get_for_actor`` / ``import_job_problems``: the
+  actor's own Excel uploads and the row-by-row reasons of their error report (row number,
+  column, reason — never the uploaded values, which may be identifiers).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import Perm
+from gridgov.accounts.scoping import scope_for
+from gridgov.grids.models import Cell
+from gridgov.registry.models import (
+    Dwelling,
+    Household,
+    HouseholdMember,
+    ImportJob,
+    Lease,
+    Person,
+    PersonTag,
+    Residency,
+    Tag,
+)
+from gridgov.registry.selectors.people import person_get_for_actor
+
+EXPIRING_WITHIN_DAYS = 30
+CELL_CHOICES_LIMIT = 500
+IMPORT_PROBLEMS_LIMIT = 200
+
+
+class ImportJobNotFoundError(Http404):
+    """An upload that does not exist or is someone else's (answered alike on purpose)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This upload does not exist or is not yours."))
+
+
+@dataclass
+class TagCount:
+    code: str
+    name: str
+    kind: str
+    sensitivity: str
+    description: str
+    count: int | None  # None: a sensitive tag the actor may not count
+
+
+@dataclass
+class RegistrySummary:
+    residents: int = 0
+    migrants: int = 0
+    registered: int = 0
+    households: int = 0
+    dwellings: int = 0
+    leases_active: int = 0
+    leases_expiring: int = 0
+    verified: int = 0
+    tags: list[TagCount] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.residents or self.dwellings)
+
+
+def _people_in_scope(actor: Any) -> QuerySet[Person]:
+    return scope_for(actor, Perm.PERSON_VIEW).filter(
+        Person.objects.filter(is_deceased=False), code_field="cell__code"
+    )
+
+
+def tag_counts_for_actor(*, actor: Any, cell_code: str | None = None) -> list[TagCount]:
+    """Every active tag with the number of living people carrying it in scope (two queries)."""
+    people_scope = scope_for(actor, Perm.PERSON_VIEW)
+    sensitive_scope = scope_for(actor, Perm.SENSITIVE_VIEW)
+    links = people_scope.filter(
+        PersonTag.objects.filter(person__is_deceased=False), code_field="person__cell__code"
+    )
+    if cell_code:
+        links = links.filter(person__cell__code__startswith=cell_code)
+    ordinary = dict(
+        links.filter(tag__sensitivity=Tag.Sensitivity.NONE)
+        .values("tag_id")
+        .annotate(total=Count("id"))
+        .values_list("tag_id", "total")
+    )
+    sensitive: dict[int, int] = {}
+    if not sensitive_scope.is_empty:
+        sensitive = dict(
+            sensitive_scope.filter(
+                links.exclude(tag__sensitivity=Tag.Sensitivity.NONE),
+                code_field="person__cell__code",
+            )
+            .values("tag_id")
+            .annotate(total=Count("id"))
+            .values_list("tag_id", "total")
+        )
+    counts = []
+    for tag in Tag.objects.filter(is_active=True).order_by("sort_order", "code"):
+        if tag.sensitivity == Tag.Sensitivity.NONE:
+            count: int | None = ordinary.get(tag.pk, 0)
+        else:
+            count = sensitive.get(tag.pk, 0) if not sensitive_scope.is_empty else None
+        counts.append(
+            TagCount(
+                code=tag.code,
+                name=tag.name,
+                kind=tag.kind,
+                sensitivity=tag.sensitivity,
+                description=tag.description,
+                count=count,
+            )
+        )
+    return counts
+
+
+def registry_summary_for_actor(
+    *, actor: Any, today: datetime.date | None = None
+) -> RegistrySummary:
+    """The registry's figures over the actor's scope (home page, registry pages)."""
+    today = today or timezone.localdate()
+    summary = RegistrySummary()
+    if scope_for(actor, Perm.PERSON_VIEW).is_empty and scope_for(actor, Perm.PLACE_VIEW).is_empty:
+        return summary
+    people = _people_in_scope(actor).aggregate(
+        residents=Count("id"),
+        migrants=Count("id", filter=Q(is_migrant=True)),
+        verified=Count("id", filter=Q(verified_at__isnull=False)),
+    )
+    summary.residents = people["residents"]
+    summary.migrants = people["migrants"]
+    summary.registered = people["residents"] - people["migrants"]
+    summary.verified = people["verified"]
+    summary.households = (
+        scope_for(actor, Perm.PERSON_VIEW)
+        .filter(Household.objects.filter(dwelling__isnull=False), code_field="dwelling__cell__code")
+        .count()
+    )
+    summary.dwellings = (
+        scope_for(actor, Perm.PLACE_VIEW)
+        .filter(Dwelling.objects.exclude(use=Dwelling.Use.COMMON), code_field="cell__code")
+        .count()
+    )
+    horizon = today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
+    leases = (
+        scope_for(actor, Perm.PERSON_VIEW)
+        .filter(Lease.objects.filter(status=Lease.Status.ACTIVE), code_field="dwelling__cell__code")
+        .aggregate(active=Count("id"), expiring=Count("id", filter=Q(ends_on__lte=horizon)))
+    )
+    summary.leases_active = leases["active"]
+    summary.leases_expiring = leases["expiring"]
+    if not scope_for(actor, Perm.PERSON_VIEW).is_empty:
+        summary.tags = tag_counts_for_actor(actor=actor)
+    return summary
+
+
+@dataclass
+class PersonHistory:
+    residencies: list[Residency]
+    memberships: list[HouseholdMember]
+    tags: list[PersonTag]
+
+
+def person_history_for_actor(*, actor: Any, person_id: int) -> PersonHistory:
+    """Where the person lived (newest first), their households, and their tags with who set
+    them, when and why.
+
+    Raises ``PersonNotFoundError`` for a person out of scope, like the person page itself.
+    """
+    person = person_get_for_actor(actor=actor, person_id=person_id)
+    residencies = list(
+        Residency.objects.filter(person=person)
+        .select_related("dwelling", "lease")
+        .order_by("ended_on", "-started_on", "-id")
+    )
+    # Current first (no end date), then the rest newest first.
+    residencies.sort(key=lambda item: (item.ended_on is not None, -item.started_on.toordinal()))
+    memberships = list(
+        HouseholdMember.objects.filter(person=person)
+        .select_related("household__dwelling", "household__head")
+        .order_by("left_on", "-id")
+    )
+    tags = list(
+        PersonTag.objects.filter(person=person)
+        .select_related("tag", "set_by")
+        .order_by("tag__sort_order", "tag__code")
+    )
+    return PersonHistory(residencies=residencies, memberships=memberships, tags=tags)
+
+
+def cell_choices_for_actor(*, actor: Any, permission: str) -> list[Cell]:
+    """Active cells where ``actor`` holds ``permission``, in tree order (for a form's select)."""
+    scope = scope_for(actor, permission)
+    if scope.is_empty:
+        return []
+    cells = scope.filter(Cell.objects.filter(is_active=True), code_field="code")
+    return list(cells.only("id", "code", "name", "level", "depth").order_by("code")[:CELL_CHOICES_LIMIT])
+
+
+def import_job_list_for_actor(*, actor: Any) -> QuerySet[ImportJob]:
+    """The actor's own uploads, newest first (an upload holds personal data of its own)."""
+    if not getattr(actor, "is_authenticated", False):
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(created_by=actor).select_related("cell").order_by(
+        "-created_at", "-id"
+    )
+
+
+def import_job_get_for_actor(*, actor: Any, job_id: int) -> ImportJob:
+    job = import_job_list_for_actor(actor=actor).filter(pk=job_id).first()
+    if job is None:
+        raise ImportJobNotFoundError()
+    return job
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    row: int | str
+    column: str
+    reason: str
+
+
+def import_job_problems(
+    job: ImportJob, *, limit: int = IMPORT_PROBLEMS_LIMIT
+) -> tuple[list[ImportProblem], bool]:
+    """The first ``limit`` lines of the job's error report: (row, column, reason), and whether
+    there are more. Only the three report columns are read back."""
+    if not job.error_report:
+        return [], False
+    from openpyxl import load_workbook
+
+    problems: list[ImportProblem] = []
+    more = False
+    try:
+        with job.error_report.open("rb") as handle:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            for index, values in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+                if index >= limit:
+                    more = True
+                    break
+                row, column, reason = (list(values) + [None, None, None])[-3:]
+                problems.append(
+                    ImportProblem(row=row if row is not None else "", column=str(column or ""), reason=str(reason or ""))
+                )
+            workbook.close()
+    except (OSError, KeyError, ValueError):
+        return [], False
+    return problems, more
