@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -198,6 +199,7 @@ class DwellingListView(APIView):
 class DwellingFileView(APIView):
     """The household file (一户一档): the dwelling, its residents, owners, leases, households."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: int) -> Response:
         file = dwelling_selectors.dwelling_file_for_actor(actor=request.user, dwelling_id=pk)
         presenter = PersonPresenter(request.user)
@@ -263,6 +265,7 @@ class LeaseListView(APIView):
 class QualityView(APIView):
     """Data quality (人口信息准确率) per cell, worst first, with the records to fix."""
 
+    @extend_schema(parameters=[s.QualityFilterSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         query = s.QualityFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from celery.contrib.testing.tasks import ping  # noqa: F401  (registers celery.p
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 
 from gridgov.config.celery import app as gridgov_app
@@ -107,9 +108,8 @@ def test_the_embedded_scheduler_runs_the_statistics_job_from_the_settings_schedu
     # when
     outcomes = scheduler.tick()
 
-    # then both scheduled jobs ran, and the statistics are fresh
+    # then every scheduled job ran without error, and the statistics are fresh
     assert sorted((outcome.name, outcome.error) for outcome in outcomes) == [
-        ("accounts-expire-sessions", ""),
-        ("grids-recompute-statistics", ""),
+        (name, "") for name in sorted(settings.CELERY_BEAT_SCHEDULE)
     ]
     assert town_statistics(town.town.code) == (8, True)

@@ -209,15 +209,19 @@ def cell_choices_for_actor(*, actor: Any, permission: str) -> list[Cell]:
     if scope.is_empty:
         return []
     cells = scope.filter(Cell.objects.filter(is_active=True), code_field="code")
-    return list(cells.only("id", "code", "name", "level", "depth").order_by("code")[:CELL_CHOICES_LIMIT])
+    return list(
+        cells.only("id", "code", "name", "level", "depth").order_by("code")[:CELL_CHOICES_LIMIT]
+    )
 
 
 def import_job_list_for_actor(*, actor: Any) -> QuerySet[ImportJob]:
     """The actor's own uploads, newest first (an upload holds personal data of its own)."""
     if not getattr(actor, "is_authenticated", False):
         return ImportJob.objects.none()
-    return ImportJob.objects.filter(created_by=actor).select_related("cell").order_by(
-        "-created_at", "-id"
+    return (
+        ImportJob.objects.filter(created_by=actor)
+        .select_related("cell")
+        .order_by("-created_at", "-id")
     )
 
 
@@ -254,9 +258,13 @@ def import_job_problems(
                 if index >= limit:
                     more = True
                     break
-                row, column, reason = (list(values) + [None, None, None])[-3:]
+                row, column, reason = ([*list(values), None, None, None])[-3:]
                 problems.append(
-                    ImportProblem(row=row if row is not None else "", column=str(column or ""), reason=str(reason or ""))
+                    ImportProblem(
+                        row=row if row is not None else "",
+                        column=str(column or ""),
+                        reason=str(reason or ""),
+                    )
                 )
             workbook.close()
     except (OSError, KeyError, ValueError):

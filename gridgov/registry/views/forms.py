@@ -57,7 +57,7 @@ class PersonRegisterForm(forms.Form):
     sex = forms.ChoiceField(
         label=_("Sex"),
         required=False,
-        choices=[("", _("From the ID number"))] + list(Sex.choices),
+        choices=[("", _("From the ID number")), *list(Sex.choices)],
         help_text=_("Only needed when the document does not state it."),
     )
     birth_date = forms.DateField(

@@ -94,9 +94,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 def _job_context(request: HttpRequest, pk: int) -> dict[str, object]:
     job = import_job_get_for_actor(actor=request.user, job_id=pk)
     problems, more = import_job_problems(job)
-    percent = (
-        min(100, round(job.processed_rows * 100 / job.total_rows)) if job.total_rows else 0
-    )
+    percent = min(100, round(job.processed_rows * 100 / job.total_rows)) if job.total_rows else 0
     return {
         "job": job,
         "problems": problems,
@@ -126,9 +124,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, Perm.REGISTRY_IMPORT)
     is_all_or_nothing = request.POST.get("mode", "all") != "partial"
     try:
-        job = import_job_commit(
-            actor=request.user, job_id=pk, is_all_or_nothing=is_all_or_nothing
-        )
+        job = import_job_commit(actor=request.user, job_id=pk, is_all_or_nothing=is_all_or_nothing)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("registry:import_detail", pk=pk)

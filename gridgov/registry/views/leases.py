@@ -24,7 +24,7 @@ from gridgov.registry.selectors.leases import lease_list_for_actor
 from gridgov.registry.services.exports import lease_export
 from gridgov.registry.services.leases import lease_register
 from gridgov.registry.views.common import can, paginate, require
-from gridgov.registry.views.forms import LeaseDatesForm, PartyForm, add_service_errors
+from gridgov.registry.views.forms import LeaseDatesForm, PartyForm
 
 EXPIRING_DAYS = 30
 MAX_TENANTS = 30

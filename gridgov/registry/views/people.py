@@ -53,6 +53,7 @@ from gridgov.registry.views.forms import (
     add_service_errors,
 )
 
+
 def _visible_tags(request: HttpRequest, catalogue: list[Tag] | None = None) -> list[Tag]:
     """The tag catalogue; sensitive tags only for those who may see sensitive data somewhere."""
     sensitive = can(request, Perm.SENSITIVE_VIEW)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from gridgov.accounts.roles import Perm
 from gridgov.registry.presenters import PersonPresenter
 from gridgov.registry.selectors.dwellings import dwelling_file_for_actor, dwelling_list_for_actor
+from gridgov.registry.selectors.people import tag_catalogue
 from gridgov.registry.selectors.places import (
     building_get_for_actor,
     building_list_for_actor,
@@ -22,10 +23,7 @@ from gridgov.registry.selectors.places import (
     estate_list_for_actor,
     unit_list_for_actor,
 )
-from gridgov.registry.selectors.people import tag_catalogue
 from gridgov.registry.views.common import can, paginate, require, with_tag_classes
-
-DWELLINGS_PER_PAGE = 120
 
 
 @login_required
@@ -36,7 +34,11 @@ def place_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:60]
     estates = estate_list_for_actor(actor=request.user, query=search or None)
     page = paginate(estates, request.GET)
-    context = {"page": page, "search": search, "link_query": urlencode({"q": search}) if search else ""}
+    context = {
+        "page": page,
+        "search": search,
+        "link_query": urlencode({"q": search}) if search else "",
+    }
     if request.htmx and request.GET.get("partial") == "estates":  # type: ignore[attr-defined]
         return render(request, "registry/_estate_rows.html", context)
     return render(request, "registry/place_list.html", context)
@@ -123,13 +125,3 @@ def dwelling_search(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registry/_dwelling_choices.html", {"dwellings": dwellings, "search": search}
     )
-
-
-__all__ = [
-    "building_detail",
-    "dwelling_detail",
-    "dwelling_search",
-    "estate_detail",
-    "place_list",
-    "DWELLINGS_PER_PAGE",
-]

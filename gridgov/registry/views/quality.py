@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.roles import Perm
+from gridgov.grids.models import LevelKind
 from gridgov.registry.presenters import PersonPresenter
 from gridgov.registry.selectors.people import person_list_for_actor
 from gridgov.registry.selectors.quality import (
@@ -31,11 +32,21 @@ def quality(request: HttpRequest) -> HttpResponse:
     require(request, Perm.QUALITY_VIEW)
     parent = request.GET.get("parent", "").strip()[:32] or None
     report = quality_report_for_actor(actor=request.user, parent_code=parent, sample_size=0)
+    levels = dict(LevelKind.choices)
     cell = request.GET.get("cell", "").strip()[:32]
     issue = request.GET.get("issue", "")
     context: dict[str, Any] = {
         "report": report,
-        "cells": report.cells[:CELLS_SHOWN],
+        "total_percent": _percent(report.total.accuracy),
+        "cells": [
+            {
+                "row": row,
+                "percent": _percent(row.accuracy),
+                "incomplete": row.residents - row.complete,
+                "level_label": levels.get(row.level, row.level),
+            }
+            for row in report.cells[:CELLS_SHOWN]
+        ],
         "more_cells": len(report.cells) > CELLS_SHOWN,
         "parent": parent or "",
         "issues": [(key, ISSUE_LABELS[key]) for key in ISSUES],
@@ -45,6 +56,10 @@ def quality(request: HttpRequest) -> HttpResponse:
     if cell and issue in ISSUES:
         context.update(_records(request, cell, issue))
     return render(request, "registry/quality.html", context)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
 
 
 def _records(request: HttpRequest, cell: str, issue: str) -> dict[str, Any]:
