@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -30,10 +31,22 @@ def current_key_id() -> str:
     return key_id
 
 
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    """One cipher object per key: building it is most of the cost of a short value."""
+    return AESGCM(key)
+
+
+@lru_cache(maxsize=4)
+def _hmac_template(key: bytes) -> hmac.HMAC:
+    """A keyed HMAC to ``copy()``, so the key schedule is computed once per key."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def encrypt_text(plaintext: str, *, associated_data: str = "") -> str:
     key_id, key = settings.FIELD_ENCRYPTION_KEYS[0]
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), associated_data.encode())
+    ciphertext = _cipher(key).encrypt(nonce, plaintext.encode("utf-8"), associated_data.encode())
     encode = base64.urlsafe_b64encode
     return f"{key_id}${encode(nonce).decode()}${encode(ciphertext).decode()}"
 
@@ -47,7 +60,7 @@ def decrypt_text(stored: str, *, associated_data: str = "") -> str:
     if key is None:
         raise DecryptionError(f"no key configured with id {key_id!r}")
     try:
-        plaintext = AESGCM(key).decrypt(
+        plaintext = _cipher(key).decrypt(
             base64.urlsafe_b64decode(nonce_b64),
             base64.urlsafe_b64decode(ciphertext_b64),
             associated_data.encode(),
@@ -76,5 +89,6 @@ def reencrypt_text(stored: str, *, associated_data: str = "") -> str:
 
 def lookup_hash(value: str) -> str:
     """A keyed hash for exact-match search on an encrypted value (HMAC-SHA256)."""
-    key = settings.LOOKUP_HASH_KEY.encode("utf-8")
-    return hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+    mac = _hmac_template(settings.LOOKUP_HASH_KEY.encode("utf-8")).copy()
+    mac.update(value.strip().upper().encode("utf-8"))
+    return mac.hexdigest()

@@ -56,6 +56,7 @@ class _Planner:
         self.profile = profile
         self.plan = HousingPlan()
         self.ids = people.IdNumberSequence()
+        self._today_ordinal = today.toordinal()
         town = next((cell for cell in tree.cells if cell.kind == "town"), None)
         self.town_name = town.name if town else ""
         self.micro: dict[str, list[PlannedCell]] = {}
@@ -156,8 +157,8 @@ class _Planner:
 
     def birth(self, rng: random.Random, age: int) -> datetime.date:
         age = max(0, min(age, 99))
-        born = self.today - datetime.timedelta(days=age * 365 + int(rng.random() * 365))
-        return min(born, self.today - datetime.timedelta(days=1))
+        days = max(age * 365 + int(rng.random() * 365), 1)
+        return datetime.date.fromordinal(self._today_ordinal - days)
 
     def person(self, rng: random.Random, *, age: int, sex: str, migrant: bool, cell: str,
                hukou: str, phone: str | None = None, name: str | None = None) -> dict:  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.color import no_style
@@ -18,7 +18,9 @@ from django.db import connection, models
 from django.db.models import Max
 from django.utils import timezone
 
+from gridgov.demo.bulkload import bulk_load, insert_rows
 from gridgov.demo.housing_plan import HousingPlan
+from gridgov.demo.protect import protect_id_numbers, protect_phones
 from gridgov.registry.models import (
     Building,
     Dwelling,
@@ -36,7 +38,7 @@ from gridgov.registry.models import (
     Unit,
 )
 from gridgov.registry.selectors.people import MINOR_AGE, years_before
-from gridgov.registry.services.protection import name_pinyin, protect_id_number, protect_phone
+from gridgov.registry.services.protection import Protected, name_pinyin
 from gridgov.registry.services.tags import (
     ADVANCED_AGE,
     ELDERLY_AGE,
@@ -45,21 +47,10 @@ from gridgov.registry.services.tags import (
     TAG_MINOR,
 )
 
-BATCH = 5_000
 Progress = Callable[[str, int, int], None]
-
-
-def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]],
-            progress: Progress, step: str) -> None:  # fmt: skip
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Table and column names come from the models, never from input.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
-            progress(step, min(start + BATCH, len(rows)), len(rows))
+_insert = insert_rows
+LOADED = (Estate, Building, Unit, Dwelling, Person, Household, HouseholdMember, Lease,
+          LeaseTenant, Residency, Ownership, PersonTag)  # fmt: skip
 
 
 def _offset(model: type[models.Model]) -> int:
@@ -74,15 +65,21 @@ class _Writer:
         self.now = timezone.now()
         self.stamp = connection.ops.adapt_datetimefield_value(self.now)
         self.today = timezone.localdate(self.now)
+        self._ago: dict[int, Any] = {}
         self.base = {
             model: _offset(model)
             for model in (Estate, Building, Unit, Dwelling, Person, Household, Lease)
         }
 
     def ago(self, days: int | None) -> Any:
+        """``now`` minus ``days``, in the database's own form (few distinct values: cached)."""
         if days is None:
             return None
-        return connection.ops.adapt_datetimefield_value(self.now - datetime.timedelta(days=days))
+        adapted = self._ago.get(days)
+        if adapted is None:
+            moment = self.now - datetime.timedelta(days=days)
+            adapted = self._ago[days] = connection.ops.adapt_datetimefield_value(moment)
+        return adapted
 
     def places(self) -> None:
         e, b, u, d = (self.base[m] for m in (Estate, Building, Unit, Dwelling))
@@ -105,31 +102,34 @@ class _Writer:
                  for row in self.plan.dwellings], self.progress, "dwellings")  # fmt: skip
 
     def person_rows(self) -> list[tuple]:
+        everyone = self.plan.people
         pinyin_cache: dict[str, tuple[str, str]] = {}
-        phones: dict[str, Any] = {}
+        for person in everyone:
+            if person["name"] not in pinyin_cache:
+                pinyin_cache[person["name"]] = name_pinyin(person["name"])
+        identities = protect_id_numbers([person["id_number"] for person in everyone])
+        # Children share a parent's phone: every distinct number is protected once.
+        numbers = sorted({p[key] for p in everyone for key in ("phone", "contact_phone")} - {""})
+        phones = dict(zip(numbers, protect_phones(numbers), strict=True))
+        blank = Protected("", "", "", "")
         rows = []
         base = self.base[Person]
-        for person in self.plan.people:
+        cells = self.cell_ids
+        ago = self.ago
+        stamp = self.stamp
+        resident_id = IdType.RESIDENT_ID
+        for person, identity in zip(everyone, identities, strict=True):
             name = person["name"]
-            spelled = pinyin_cache.get(name)
-            if spelled is None:
-                spelled = pinyin_cache[name] = name_pinyin(name)
-            identity = protect_id_number(person["id_number"])
-            phone = person["phone"]
-            protected = phones.get(phone) if phone else None
-            if phone and protected is None:
-                protected = phones[phone] = protect_phone(phone)
-            contact = protect_phone(person["contact_phone"]) if person["contact_phone"] else None
+            spelled = pinyin_cache[name]
+            phone = phones[person["phone"]] if person["phone"] else blank
+            contact = phones[person["contact_phone"]] if person["contact_phone"] else blank
             rows.append((
-                base + person["id"], IdType.RESIDENT_ID, identity.encrypted, identity.hash,
+                base + person["id"], resident_id, identity.encrypted, identity.hash,
                 identity.prefix, identity.last4, name, spelled[0], spelled[1], person["sex"],
-                person["birth"].isoformat(),
-                protected.encrypted if protected else "", protected.hash if protected else "",
-                protected.prefix if protected else "", protected.last4 if protected else "",
-                person["ethnicity"], person["hukou"], person["migrant"], person["contact_name"],
-                contact.encrypted if contact else "", contact.prefix if contact else "",
-                contact.last4 if contact else "", self.cell_ids[person["cell"]], False,
-                self.ago(person["verified_days"]), 1, self.stamp, self.stamp,
+                person["birth"].isoformat(), phone.encrypted, phone.hash, phone.prefix,
+                phone.last4, person["ethnicity"], person["hukou"], person["migrant"],
+                person["contact_name"], contact.encrypted, contact.prefix, contact.last4,
+                cells[person["cell"]], False, ago(person["verified_days"]), 1, stamp, stamp,
             ))  # fmt: skip
         return rows
 
@@ -210,9 +210,10 @@ def housing_write(plan: HousingPlan, cell_ids: dict[str, int], progress: Progres
     if not plan.people:
         return 0
     writer = _Writer(plan, cell_ids, progress)
-    writer.places()
-    writer.people()
-    writer.relations()
-    writer.rule_tags()
+    with bulk_load(LOADED):
+        writer.places()
+        writer.people()
+        writer.relations()
+        writer.rule_tags()
     writer.reset_sequences()
     return len(plan.people)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import random
+from bisect import bisect
+from collections.abc import Sequence
 from functools import cache
 
 from stdnum import exceptions as stdnum_errors
@@ -98,8 +100,15 @@ def given_name(rng: random.Random, sex: str) -> str:
     return first + second[int(rng.random() * len(second))]
 
 
+def weighted_pick(rng: random.Random, population: Sequence[str], cumulative: Sequence[int]) -> str:
+    """``rng.choices(population, cum_weights=cumulative)[0]`` without building a list: the same
+    draw from the same single ``random()`` call, so a seed still gives the same town."""
+    return population[bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0,
+                             len(population) - 1)]  # fmt: skip
+
+
 def resident_name(rng: random.Random, sex: str) -> str:
-    surname = rng.choices(_SURNAMES, cum_weights=_SURNAME_CUMULATIVE)[0]
+    surname = weighted_pick(rng, _SURNAMES, _SURNAME_CUMULATIVE)
     return surname + given_name(rng, sex)
 
 
@@ -138,7 +147,7 @@ def division_for(rng: random.Random, birth: datetime.date, *, is_migrant: bool) 
     if not is_migrant:
         return MINHANG if birth.year >= 1981 else rng.choice(SHANGHAI_OLDER)
     codes, cumulative = _origins_for_year(birth.year)
-    return rng.choices(codes, cum_weights=cumulative)[0]
+    return weighted_pick(rng, codes, cumulative)
 
 
 @cache
@@ -167,5 +176,5 @@ class IdNumberSequence:
         self._used[key] = count + 1
         # Odd sequence numbers are men, even ones women (GB 11643 §4.3).
         serial = 10 + 2 * count + (1 if sex == "M" else 0)
-        body = f"{division}{birth:%Y%m%d}{serial:03d}"
+        body = f"{division}{birth.year:04d}{birth.month:02d}{birth.day:02d}{serial:03d}"
         return body + ric.calc_check_digit(body + "0")

@@ -13,7 +13,7 @@ import importlib
 import os
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Membership, Organization, User
 from gridgov.core.audit import audit_record
+from gridgov.demo.bulkload import loading_session
 from gridgov.demo.housing_plan import plan_housing
 from gridgov.demo.housing_write import housing_write
 from gridgov.demo.plan import DEFAULT_SEED, PROFILES, CellTree, UnknownProfileError, plan_cells
@@ -72,6 +73,7 @@ class GenerationContext:
     user_ids: dict[str, int] = field(default_factory=dict)
     accounts: list[DemoAccount] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    password_hashes: dict[str, Future[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,11 +166,13 @@ def _write_users(context: GenerationContext) -> int:
     )
     demo = context.staff_plan.demo_accounts
     passwords = {username: secrets.token_urlsafe(12) for username in demo.values()}
-    # The hasher releases the GIL: hash the seven passwords on every core.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        hashes = dict(zip(passwords, pool.map(make_password, passwords.values()), strict=True))
-    for username, encoded in hashes.items():
-        User.objects.filter(username=username).update(password=encoded, password_changed_at=now)
+    # The hasher releases the GIL: the seven passwords are hashed on the other cores while the
+    # rest of the town is planned and written; ``_set_demo_passwords`` collects them.
+    pool = ThreadPoolExecutor(max_workers=max((os.cpu_count() or 1) - 1, 1))
+    context.password_hashes = {
+        username: pool.submit(make_password, password) for username, password in passwords.items()
+    }
+    pool.shutdown(wait=False)
     context.accounts.extend(
         DemoAccount(
             role=role, label=role_label(role), username=username, password=passwords[username]
@@ -176,6 +180,14 @@ def _write_users(context: GenerationContext) -> int:
         for role, username in demo.items()
     )
     return len(rows)
+
+
+def _set_demo_passwords(context: GenerationContext) -> None:
+    now = timezone.now()
+    for username, future in context.password_hashes.items():
+        User.objects.filter(username=username).update(
+            password=future.result(), password_changed_at=now
+        )
 
 
 def _write_memberships(context: GenerationContext) -> int:
@@ -280,11 +292,12 @@ def demo_town_generate(
     context = GenerationContext(
         profile=profile, seed=seed, tree=tree, staff_plan=plan_staff(tree), progress=report
     )
-    with transaction.atomic():
+    with loading_session(), transaction.atomic():
         for step in GENERATION_STEPS:
             if on_step is not None:
                 on_step(step)
             context.counts[step.name] = step.run(context)
+        _set_demo_passwords(context)
         root = tree.in_depth_order()[0]
         audit_record(
             actor=None,

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,25 +249,53 @@ def import_job_problems(
         return [], False
     from openpyxl import load_workbook
 
+    from gridgov.registry.excel.columns import REPORT_COLUMN, REPORT_REASON, REPORT_ROW
+
     problems: list[ImportProblem] = []
     more = False
     try:
         with job.error_report.open("rb") as handle:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            for index, values in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
-                if index >= limit:
-                    more = True
-                    break
-                row, column, reason = ([*list(values), None, None, None])[-3:]
-                problems.append(
-                    ImportProblem(
-                        row=row if row is not None else "",
-                        column=str(column or ""),
-                        reason=str(reason or ""),
-                    )
+            workbook = load_workbook(io.BytesIO(handle.read()), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        # Reports are written in write-only mode, without a reliable dimension.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        headers = [str(value or "") for value in next(rows, ())]
+        where = [headers.index(name) for name in (REPORT_ROW, REPORT_COLUMN, REPORT_REASON)]
+        for index, values in enumerate(rows):
+            if index >= limit:
+                more = True
+                break
+            row, column, reason = (
+                values[position] if position < len(values) else None for position in where
+            )
+            problems.append(
+                ImportProblem(
+                    row=row if row is not None else "",
+                    column=str(column or ""),
+                    reason=str(reason or ""),
                 )
-            workbook.close()
+            )
+        workbook.close()
     except (OSError, KeyError, ValueError):
         return [], False
     return problems, more
+
+
+def attach_current_residencies(people: list[Person]) -> None:
+    """Give each person (from the household file) the ``current_residencies`` the presenter
+    reads, in one query, so that showing N people costs no query per person."""
+    pending: dict[int, list[Person]] = {}
+    for person in people:
+        if person is not None and not hasattr(person, "current_residencies"):
+            pending.setdefault(person.pk, []).append(person)
+    if not pending:
+        return
+    current: dict[int, list[Residency]] = {pk: [] for pk in pending}
+    for residency in Residency.objects.filter(
+        person_id__in=list(pending), ended_on__isnull=True
+    ).select_related("dwelling"):
+        current[residency.person_id].append(residency)
+    for pk, copies in pending.items():
+        for person in copies:
+            person.current_residencies = current[pk]  # type: ignore[attr-defined]

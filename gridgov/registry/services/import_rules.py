@@ -3,10 +3,13 @@ collection of row problems (Excel row number, column header, reason)."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
@@ -15,6 +18,8 @@ from gridgov.grids.models import Cell
 from gridgov.registry.excel.columns import header_of
 from gridgov.registry.excel.report import RowProblem
 from gridgov.registry.excel.values import CellValueError, text
+from gridgov.registry.models import IdType
+from gridgov.registry.services.protection import IdFacts, id_facts, normalize_id_number
 
 
 class DryRunRollbackError(Exception):
@@ -36,13 +41,17 @@ class ImportScope:
         self.import_scope = scope_for(actor, Perm.REGISTRY_IMPORT)
         self.kind_scope = scope_for(actor, permission)
         self.job_cell_code = job_cell.code if job_cell is not None else ""
+        self._covers: dict[str, bool] = {}
 
     def covers(self, cell_code: str) -> bool:
-        return (
-            self.import_scope.covers(cell_code)
-            and self.kind_scope.covers(cell_code)
-            and cell_code.startswith(self.job_cell_code)
-        )
+        covered = self._covers.get(cell_code)
+        if covered is None:
+            covered = self._covers[cell_code] = (
+                self.import_scope.covers(cell_code)
+                and self.kind_scope.covers(cell_code)
+                and cell_code.startswith(self.job_cell_code)
+            )
+        return covered
 
 
 class CellDirectory:
@@ -123,3 +132,195 @@ def place_key(estate: str, building: str, unit: str, room: str) -> tuple[str, st
         unit_label_normalize(unit) if unit.strip() else "",
         room,
     )
+
+
+# --- Batch helpers for large imports ---------------------------------------------------------
+
+
+class IdentityChecker:
+    """``normalize_id_number`` + ``id_facts`` for one import, with the costly pieces cached.
+
+    A resident ID number of 18 plain characters is checked here with the same rules (format,
+    ISO 7064 MOD 11-2 check character, a real birth date from 1880 to today, a known
+    division code), the division code and the birth date looked up once per distinct value.
+    Anything the fast path does not accept goes through ``normalize_id_number`` itself, so
+    every refusal carries exactly the reason of the single-person services.
+    """
+
+    def __init__(self, today: datetime.date) -> None:
+        self.today = today
+        self._born: dict[str, datetime.date | None] = {}
+        self._known_division: dict[str, bool] = {}
+
+    def check(self, id_type: str, raw: str) -> tuple[str, IdFacts]:
+        """The normalised number and its facts, or ``ValidationError`` (the service's)."""
+        if id_type == IdType.RESIDENT_ID:
+            number = self._plain_resident_id(raw)
+            if number is not None:
+                born = self._birth_date(number[6:14])
+                if born is not None and self._division_known(number):
+                    sex = "M" if int(number[16]) % 2 == 1 else "F"
+                    return number, IdFacts(birth_date=born, sex=sex, division_code=number[:6])
+        number = normalize_id_number(id_type, raw)
+        return number, id_facts(id_type, number)
+
+    @staticmethod
+    def _plain_resident_id(raw: str) -> str | None:
+        if len(raw) != 18 or not raw.isascii():
+            return None
+        body, last = raw[:17], raw[17]
+        if not body.isdigit() or last not in _CHECK_CHARACTERS:
+            return None
+        number = raw.upper()
+        checksum = (1 - 2 * int(body, 13)) % 11  # GB 11643 / ISO 7064 MOD 11-2
+        return number if number[17] == ("X" if checksum == 10 else str(checksum)) else None
+
+    def _birth_date(self, digits: str) -> datetime.date | None:
+        if digits not in self._born:
+            try:
+                born: datetime.date | None = datetime.date(
+                    int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+                )
+            except ValueError:
+                born = None
+            if born is not None and (born.year < 1880 or born > self.today):
+                born = None
+            self._born[digits] = born
+        return self._born[digits]
+
+    def _division_known(self, number: str) -> bool:
+        division = number[:6]
+        known = self._known_division.get(division)
+        if known is None:
+            try:
+                normalize_id_number(IdType.RESIDENT_ID, number)
+                known = True
+            except ValidationError:
+                known = False  # the number is otherwise valid: only the division can fail
+            self._known_division[division] = known
+        return known
+
+
+_CHECK_CHARACTERS = frozenset("0123456789Xx")
+
+
+def insert_rows(model: type[Model], rows: list[dict[str, Any]], *, batch: int = 2000) -> None:
+    """Insert plain rows (``{field attname: value}``, every concrete field but the key) with
+    one ``executemany`` per batch: no model instance and no per-row ORM work."""
+    if not rows:
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    # Identifiers from the model's metadata, quoted; every value is a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    names = [field.attname for field in fields]
+    adapters = [_adapter(field) for field in fields]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            cursor.executemany(
+                sql,
+                [
+                    tuple(
+                        adapt(row[name]) if adapt else row[name]
+                        for name, adapt in zip(names, adapters, strict=True)
+                    )
+                    for row in rows[start : start + batch]
+                ],
+            )
+
+
+def _adapter(field: Any) -> Any:
+    """How a value of ``field`` goes to the database (dates and datetimes need it), each
+    distinct value adapted once (an import has one timestamp and few distinct dates)."""
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        adapt = connection.ops.adapt_datetimefield_value
+    elif internal == "DateField":
+        adapt = connection.ops.adapt_datefield_value
+    else:
+        return None
+    adapted: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        if value is None:
+            return None
+        if value not in adapted:
+            adapted[value] = adapt(value)
+        return adapted[value]
+
+    return cached
+
+
+def rule_tags_after_import(
+    *, created: list[Any], updated_ids: list[int], now: datetime.datetime, today: datetime.date
+) -> None:
+    """Make the rule tags (``services.tags``) true after an import.
+
+    People created by the import carry no tag yet: theirs are computed here, with the same
+    rules, from the birth dates in hand and the occupancy of their dwellings (one query per
+    batch of dwellings), and inserted in bulk. Updated people, and people already living in
+    a dwelling the import moved someone into (who may no longer live alone), go through
+    ``person_rule_tags_recompute``.
+    """
+    from gridgov.registry.models import PersonTag, Residency, Tag
+    from gridgov.registry.selectors.people import MINOR_AGE, years_before
+    from gridgov.registry.services.tags import (
+        ADVANCED_AGE,
+        ELDERLY_AGE,
+        RULE_TAG_CODES,
+        TAG_ADVANCED_AGE,
+        TAG_ELDERLY_ALONE,
+        TAG_MINOR,
+        person_rule_tags_recompute,
+    )
+
+    new_ids = {person.existing_id for person in created}
+    dwellings = sorted({person.dwelling_id for person in created if person.needs_residency})
+    occupancy: dict[int, int] = {}
+    others: set[int] = set()
+    for start in range(0, len(dwellings), 900):
+        current = Residency.objects.filter(
+            dwelling_id__in=dwellings[start : start + 900], ended_on__isnull=True
+        ).values_list("person_id", "dwelling_id")
+        for person_id, dwelling_id in current:
+            occupancy[dwelling_id] = occupancy.get(dwelling_id, 0) + 1
+            if person_id not in new_ids:
+                others.add(person_id)
+    tag_ids = dict(
+        Tag.objects.filter(code__in=RULE_TAG_CODES, kind=Tag.Kind.RULE).values_list("code", "pk")
+    )
+    advanced = years_before(today, ADVANCED_AGE)
+    elderly = years_before(today, ELDERLY_AGE)
+    minor = years_before(today, MINOR_AGE)
+    rows = []
+    for person in created:
+        born = person.birth_date
+        if born is None:
+            continue
+        codes = []
+        if born <= advanced:
+            codes.append(TAG_ADVANCED_AGE)
+        if born > minor:
+            codes.append(TAG_MINOR)
+        if born <= elderly and person.needs_residency and occupancy.get(person.dwelling_id) == 1:
+            codes.append(TAG_ELDERLY_ALONE)
+        rows += [
+            {
+                "person_id": person.existing_id,
+                "tag_id": tag_ids[code],
+                "source": PersonTag.Source.RULE,
+                "set_by_id": None,
+                "set_at": now,
+                "reason": "",
+            }
+            for code in codes
+            if code in tag_ids
+        ]
+    insert_rows(PersonTag, rows)
+    recompute = set(updated_ids) | others
+    if recompute:
+        person_rule_tags_recompute(person_ids=recompute, today=today)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.test import Client
@@ -75,7 +74,9 @@ def build_world(*, town: Town, places: Any, person_factory: Any, make_member: An
         role=Residency.Role.OWNER,
         started_on=today - datetime.timedelta(days=900),
     )
-    OwnershipFactory(dwelling=dwelling_a, owner=person_a, started_on=today - datetime.timedelta(days=900))
+    OwnershipFactory(
+        dwelling=dwelling_a, owner=person_a, started_on=today - datetime.timedelta(days=900)
+    )
     lease = LeaseFactory(
         dwelling=dwelling_a,
         landlord=person_a,
@@ -126,6 +127,3 @@ def clear_identifiers(world: World) -> list[str]:
         valid_resident_id(ID_B[:17]),
         PHONE_B,
     ]
-
-
-AREA_M2 = Decimal("89.50")

@@ -23,6 +23,7 @@ from gridgov.registry.selectors.places import (
     estate_list_for_actor,
     unit_list_for_actor,
 )
+from gridgov.registry.selectors.summary import attach_current_residencies
 from gridgov.registry.views.common import can, paginate, require, with_tag_classes
 
 
@@ -84,6 +85,13 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sections other modules add (cases, visits, alarms)."""
     require(request, Perm.PLACE_VIEW)
     file = dwelling_file_for_actor(actor=request.user, dwelling_id=pk)
+    attach_current_residencies(
+        [item.person for item in file.current_residencies + file.past_residencies]
+        + [item.owner for item in file.owners + file.past_owners if item.owner is not None]
+        + [lease.landlord for lease in file.leases]
+        + [link.person for lease in file.leases for link in lease.lease_tenants.all()]
+        + [member.person for household in file.households for member in household.current_members]
+    )
     presenter = PersonPresenter(request.user)
     code = file.dwelling.cell.code
     catalogue = list(tag_catalogue())
