@@ -36,7 +36,8 @@ PAGE_WARMUP = 10
 LOCATE_POINTS = 100_000
 NAIVE_POINTS = 1_000
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
-GROUPS = ("generation", "pages", "locate", "registry")
+GROUPS = ("generation", "pages", "locate", "registry", "excel")
+EXCEL_ROWS = 120_000
 
 Entry = dict[str, Any]
 
@@ -169,22 +170,10 @@ def task_registry() -> dict[str, Any]:
     from gridgov.accounts.models import User
     from gridgov.demo.services import demo_town_generate
     from gridgov.registry.models import Dwelling
-    from gridgov.registry.selectors.people import person_list_for_actor
 
     demo_town_generate(profile="maqiao")
     operator = User.objects.get(username="operator")
-    timings: list[float] = []
-    for round_index in range(25):
-        for query in SEARCH_QUERIES:
-            started = time.perf_counter()
-            list(person_list_for_actor(actor=operator, query=query)[:50])
-            if round_index:
-                timings.append((time.perf_counter() - started) * 1000)
-    baseline: list[float] = []
-    for _ in range(200):
-        started = time.perf_counter()
-        list(User.objects.filter(username="operator")[:1])
-        baseline.append((time.perf_counter() - started) * 1000)
+    timings, baseline = _search_timings(operator, 25)
     results: dict[str, Any] = {
         "search": {"p95_ms": percentile(timings, 0.95), "median_ms": statistics.median(timings),
                    "requests": len(timings), "baseline_p95_ms": percentile(baseline, 0.95)},
@@ -192,6 +181,7 @@ def task_registry() -> dict[str, Any]:
     client = Client()
     client.force_login(operator)
     dwelling = Dwelling.objects.filter(residencies__ended_on__isnull=True).first()
+    assert dwelling is not None  # the Maqiao town has inhabited dwellings
     for name, args in (("registry:person_list", []), ("registry:dwelling_detail", [dwelling.pk])):
         try:
             url = reverse(name, args=args)
@@ -204,10 +194,112 @@ def task_registry() -> dict[str, Any]:
     return results
 
 
+MILLION = 1_000_000
+FILL_CHUNK = 100_000
+
+
+def _filler_people(
+    count: int, cells: list[str], rng: random.Random, used: dict[tuple[str, Any], int]
+) -> list[dict[str, Any]]:
+    """``count`` more valid residents for the million-person search bench: names, ID numbers
+    (serials from 500 up, so they never meet the demo town's), phones, spread over ``cells``."""
+    import datetime
+
+    from stdnum.cn import ric
+
+    from gridgov.demo import people
+
+    today = datetime.date.today()
+    rows = []
+    for index in range(count):
+        sex = "M" if rng.random() < 0.5 else "F"
+        migrant = rng.random() < 0.6
+        born = today - datetime.timedelta(days=1 + int(rng.random() * 90 * 365))
+        division = people.division_for(rng, born, is_migrant=migrant)
+        serial = used.get((division, born), 0)
+        used[(division, born)] = serial + 1
+        body = f"{division}{born:%Y%m%d}{500 + 2 * serial + (sex == 'M'):03d}"
+        rows.append({
+            "id": index + 1, "id_number": body + ric.calc_check_digit(body + "0"),
+            "name": people.resident_name(rng, sex), "sex": sex, "birth": born,
+            "phone": people.mobile_number(rng), "ethnicity": "汉族",
+            "hukou": people.place_name(division) if migrant else "上海市闵行区马桥镇",
+            "migrant": migrant, "contact_name": "", "contact_phone": "",
+            "cell": cells[index % len(cells)], "verified_days": 1 + int(rng.random() * 170),
+        })  # fmt: skip
+    return rows
+
+
+def _fill_to_million() -> int:
+    """Add generated residents until the registry holds 1,000,000 people (COPY on PostgreSQL)."""
+    from django.db import connection, transaction
+
+    from gridgov.demo.bulkload import bulk_load
+    from gridgov.demo.housing_plan import HousingPlan
+    from gridgov.demo.housing_write import _Writer
+    from gridgov.grids.models import Cell, LevelKind
+    from gridgov.registry.models import Person
+
+    cell_ids = dict(Cell.objects.values_list("code", "id"))
+    leaves = sorted(
+        Cell.objects.filter(level__in=[LevelKind.GRID, LevelKind.MICRO_GRID]).values_list(
+            "code", flat=True
+        )
+    )
+    rng = random.Random(1_000_000)
+    missing = MILLION - Person.objects.count()
+    used: dict[tuple[str, Any], int] = {}  # ID serials per division and birth date
+    with transaction.atomic(), bulk_load([Person]):
+        while missing > 0:
+            chunk = _filler_people(min(FILL_CHUNK, missing), leaves, rng, used)
+            _Writer(HousingPlan(people=chunk), cell_ids, lambda *_args: None).people()
+            missing -= len(chunk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return Person.objects.count()
+
+
+def _search_timings(operator: Any, rounds: int) -> tuple[list[float], list[float]]:
+    from gridgov.accounts.models import User
+    from gridgov.registry.selectors.people import person_list_for_actor
+
+    timings: list[float] = []
+    for round_index in range(rounds):
+        for query in SEARCH_QUERIES:
+            started = time.perf_counter()
+            list(person_list_for_actor(actor=operator, query=query)[:50])
+            if round_index:
+                timings.append((time.perf_counter() - started) * 1000)
+    baseline: list[float] = []
+    for _ in range(200):
+        started = time.perf_counter()
+        list(User.objects.filter(username="operator")[:1])
+        baseline.append((time.perf_counter() - started) * 1000)
+    return timings, baseline
+
+
+def task_registry_million() -> dict[str, Any]:
+    """Search p95 on 1,000,000 people: the Maqiao town plus generated residents."""
+    _setup_django()
+    from gridgov.accounts.models import User
+    from gridgov.demo.services import demo_town_generate
+
+    started = time.perf_counter()
+    demo_town_generate(profile="maqiao")
+    people = _fill_to_million()
+    fill_seconds = time.perf_counter() - started
+    timings, baseline = _search_timings(User.objects.get(username="operator"), 25)
+    return {"people": people, "fill_seconds": fill_seconds,
+            "p95_ms": percentile(timings, 0.95), "median_ms": statistics.median(timings),
+            "requests": len(timings), "baseline_p95_ms": percentile(baseline, 0.95)}  # fmt: skip
+
+
 TASKS: dict[str, Callable[[], dict[str, Any]]] = {
     "generate": task_generate,
     "pages": task_pages,
     "registry": task_registry,
+    "registry_million": task_registry_million,
 }
 
 
@@ -358,7 +450,51 @@ def bench_registry(log: Callable[[str], None]) -> dict[str, Entry]:
                 queries=page["queries"], status=page["status"],
             )  # fmt: skip
     log("  registry search on SQLite: done")
+    postgres_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not _postgres_ready(postgres_url):
+        log("  PostgreSQL is not reachable: million-person search skipped")
+        return entries
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        env = {**_sqlite_env(directory), "DATABASE_URL": postgres_url}
+        million = _run_task("registry_million", env)
+    entries["registry_search_postgresql_1m"] = _entry(
+        million["p95_ms"], "ms (p95)", "< 50 ms", million["baseline_p95_ms"],
+        median=round(million["median_ms"], 2), requests=million["requests"],
+        people=million["people"], fill_seconds=round(million["fill_seconds"], 1),
+    )  # fmt: skip
+    log(f"  registry search on {million['people']:,} people (PostgreSQL): done")
     return entries
+
+
+def bench_excel(log: Callable[[str], None]) -> dict[str, Entry]:
+    """The Excel engineer's people import (``registry.excel.bench``) on a fresh SQLite file;
+    baseline: the time python-calamine takes merely to read the same file."""
+    try:
+        from gridgov.registry.excel import bench as excel_bench
+    except ImportError:
+        log("  gridgov.registry.excel.bench is not there: skipped")
+        return {}
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", excel_bench.__name__, str(EXCEL_ROWS)],
+            env={**os.environ, **_sqlite_env(directory)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if completed.returncode != 0:
+        tail = completed.stderr.strip().splitlines()[-1:] or ["failed"]
+        log(f"  people import failed: {tail[0]}")
+        return {}
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    log(f"  people import of {figures['rows']:,} rows: {figures['status']}")
+    entry = _entry(
+        figures["total_seconds"], "s", "< 90 s", figures["calamine_read_seconds"],
+        rows=figures["rows"], check_seconds=figures["check_seconds"],
+        import_seconds=figures["import_seconds"], status=figures["status"],
+        created=figures["created"], errors=figures["errors"],
+    )  # fmt: skip
+    return {"excel_import_people": entry}
 
 
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
@@ -366,6 +502,7 @@ BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
     "pages": bench_pages,
     "locate": bench_locate,
     "registry": bench_registry,
+    "excel": bench_excel,
 }
 
 

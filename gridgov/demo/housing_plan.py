@@ -17,6 +17,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from shapely import contains_xy
 
@@ -43,7 +44,7 @@ class HousingPlan:
     people: list[dict] = field(default_factory=list)
     households: list[tuple] = field(default_factory=list)
     members: list[tuple] = field(default_factory=list)
-    residencies: list[tuple] = field(default_factory=list)
+    residencies: list[list[Any]] = field(default_factory=list)  # [4] may change (moves)
     ownerships: list[tuple] = field(default_factory=list)
     leases: list[tuple] = field(default_factory=list)
     lease_tenants: list[tuple] = field(default_factory=list)

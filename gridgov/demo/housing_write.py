@@ -54,7 +54,7 @@ LOADED = (Estate, Building, Unit, Dwelling, Person, Household, HouseholdMember, 
 
 
 def _offset(model: type[models.Model]) -> int:
-    return int(model.objects.aggregate(top=Max("id"))["top"] or 0)
+    return int(model._default_manager.aggregate(top=Max("id"))["top"] or 0)
 
 
 class _Writer:
@@ -112,7 +112,7 @@ class _Writer:
         numbers = sorted({p[key] for p in everyone for key in ("phone", "contact_phone")} - {""})
         phones = dict(zip(numbers, protect_phones(numbers), strict=True))
         blank = Protected("", "", "", "")
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         base = self.base[Person]
         cells = self.cell_ids
         ago = self.ago
@@ -181,7 +181,7 @@ class _Writer:
         advanced = years_before(self.today, ADVANCED_AGE)
         elderly = years_before(self.today, ELDERLY_AGE)
         minor = years_before(self.today, MINOR_AGE)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for person in self.plan.people:
             born, pk = person["birth"], self.base[Person] + person["id"]
             wanted = []

@@ -28,6 +28,26 @@ from gridgov.core.admin import AuditEntryAdmin
 from gridgov.core.models import AuditEntry
 from gridgov.grids.admin import CellAdmin, StaffAssignmentAdmin
 from gridgov.grids.models import Cell, StaffAssignment
+from gridgov.registry.admin import (
+    BuildingAdmin,
+    DwellingAdmin,
+    EstateAdmin,
+    ImportJobAdmin,
+    LeaseAdmin,
+    PersonAdmin,
+    TagAdmin,
+    UnitAdmin,
+)
+from gridgov.registry.models import (
+    Building,
+    Dwelling,
+    Estate,
+    ImportJob,
+    Lease,
+    Person,
+    Tag,
+    Unit,
+)
 
 
 class GridGovAdminSite(admin.AdminSite):
@@ -80,6 +100,14 @@ admin_site.register(User, UserAdmin)
 admin_site.register(Membership, MembershipAdmin)
 admin_site.register(Organization, OrganizationAdmin)
 admin_site.register(AuditEntry, ScopedAuditEntryAdmin)
+admin_site.register(Estate, EstateAdmin)
+admin_site.register(Building, BuildingAdmin)
+admin_site.register(Unit, UnitAdmin)
+admin_site.register(Dwelling, DwellingAdmin)
+admin_site.register(Tag, TagAdmin)
+admin_site.register(Person, PersonAdmin)
+admin_site.register(Lease, LeaseAdmin)
+admin_site.register(ImportJob, ImportJobAdmin)
 
 
 def admin_site_urls() -> Any:

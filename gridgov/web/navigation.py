@@ -62,6 +62,64 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("People and housing"),
+        (
+            NavItem(
+                "people",
+                _("People"),
+                "registry:person_list",
+                "person-vcard",
+                Perm.PERSON_VIEW,
+                ("registry:person_list", "registry:person_detail", "registry:person_register"),
+            ),
+            NavItem(
+                "places",
+                _("Housing"),
+                "registry:place_list",
+                "buildings",
+                Perm.PLACE_VIEW,
+                (
+                    "registry:place_list",
+                    "registry:estate_detail",
+                    "registry:building_detail",
+                    "registry:dwelling_detail",
+                ),
+            ),
+            NavItem(
+                "leases",
+                _("Rental registration"),
+                "registry:lease_list",
+                "key",
+                Perm.PERSON_VIEW,
+                ("registry:lease_list", "registry:lease_register"),
+            ),
+            NavItem(
+                "tags",
+                _("Person tags"),
+                "registry:tag_list",
+                "tags",
+                Perm.PERSON_VIEW,
+                ("registry:tag_list",),
+            ),
+            NavItem(
+                "imports",
+                _("Excel import"),
+                "registry:import_list",
+                "file-earmark-spreadsheet",
+                Perm.REGISTRY_IMPORT,
+                ("registry:import_list", "registry:import_new", "registry:import_detail"),
+            ),
+            NavItem(
+                "quality",
+                _("Data quality"),
+                "registry:quality",
+                "clipboard-check",
+                Perm.QUALITY_VIEW,
+                ("registry:quality",),
+            ),
+        ),
+    ),
+    NavSection(
         _("System"),
         (
             NavItem(

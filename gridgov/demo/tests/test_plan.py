@@ -175,3 +175,16 @@ def test_staff_plan_has_one_demo_account_per_role_and_unique_usernames(maqiao):
     assert posts["micro_grid_chief"] == Counter(c.kind for c in maqiao.cells)["micro"]
     assert posts["property_manager"] == 28
     assert posts["community_secretary"] == 28
+
+
+def test_weighted_pick_draws_what_random_choices_draws_from_the_same_seed():
+    import random
+
+    from gridgov.demo.people import weighted_pick
+
+    population = ("a", "b", "c", "d")
+    cumulative = (5, 6, 20, 21)
+    first, second = random.Random(11), random.Random(11)
+    assert [weighted_pick(first, population, cumulative) for _ in range(500)] == [
+        second.choices(population, cum_weights=cumulative)[0] for _ in range(500)
+    ]

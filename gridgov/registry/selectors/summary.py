@@ -240,6 +240,15 @@ class ImportProblem:
     reason: str
 
 
+def _without_column_prefix(reason: str) -> str:
+    """The report writes "证件号码：reason"; the page shows the column in its own cell."""
+    parts = []
+    for part in reason.split("；"):
+        column, separator, text = part.partition("：")
+        parts.append(text if separator and len(column) <= 12 else part)
+    return "；".join(parts)
+
+
 def import_job_problems(
     job: ImportJob, *, limit: int = IMPORT_PROBLEMS_LIMIT
 ) -> tuple[list[ImportProblem], bool]:
@@ -273,7 +282,7 @@ def import_job_problems(
                 ImportProblem(
                     row=row if row is not None else "",
                     column=str(column or ""),
-                    reason=str(reason or ""),
+                    reason=_without_column_prefix(str(reason or "")),
                 )
             )
         workbook.close()

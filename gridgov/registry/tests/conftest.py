@@ -97,3 +97,12 @@ def person_factory(town: Town):
         return person
 
     return make
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for exact assertions on them (the default language is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -96,7 +96,10 @@ def test_a_file_that_is_not_a_readable_xlsx_is_refused(town, staff_a, content):
     job = check(staff_a, PEOPLE, content, town.grid_a.code)
 
     assert job.status == ImportJob.Status.FAILED
-    assert job.message.startswith(zh("The file is not an Excel workbook (.xlsx)")[:10])
+    assert job.message == zh(
+        "The file is not an Excel workbook (.xlsx) or it is damaged and cannot be opened. "
+        "Save it again as an Excel workbook (.xlsx) and upload it again."
+    )
     assert Person.objects.count() == 0
 
 

@@ -116,6 +116,7 @@ def test_a_tenant_still_living_elsewhere_rolls_back_the_lease(
 
 
 @pytest.mark.parametrize("ends_on", [D(2026, 2, 28), D(2026, 3, 1)])
+@pytest.mark.usefixtures("english")
 def test_a_lease_that_ends_before_it_starts_is_refused(
     town, make_member, places, person_factory, ends_on
 ):

@@ -104,6 +104,7 @@ def test_common_parts_and_shops_are_representable(town, make_member, places):
     assert (shop.use, shop.address) == ("commercial", "马桥镇飞碟苑12号楼商铺2")
 
 
+@pytest.mark.usefixtures("english")
 def test_the_same_room_cannot_be_registered_twice_in_a_building(town, make_member, places):
     # given: 12号楼 has no unit-less room 701 yet
     staff = community_staff_a(make_member, town)
@@ -126,6 +127,7 @@ def test_a_dwelling_with_a_non_positive_area_is_refused(town, make_member, place
     assert not Dwelling.objects.filter(room="801").exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_a_unit_of_another_building_is_refused(town, make_member, places):
     staff = community_staff_a(make_member, town)
     other = building_create(actor=staff, estate_id=places.estate_a.pk, label="13")
@@ -179,6 +181,7 @@ def test_a_dwelling_correction_is_saved_and_audited_with_old_and_new_values(
     assert entry.changes == {"area_m2": ["89.50", "91.20"], "use": ["residential", "mixed"]}
 
 
+@pytest.mark.usefixtures("english")
 def test_a_dwelling_room_cannot_be_changed_by_a_correction(town, make_member, places):
     staff = community_staff_a(make_member, town)
     with pytest.raises(ValidationError) as caught:

@@ -82,6 +82,7 @@ def test_moving_in_moves_the_person_into_the_dwellings_cell(
     assert person.version == version + 1
 
 
+@pytest.mark.usefixtures("english")
 def test_a_person_already_living_elsewhere_is_refused_and_nothing_is_written(
     town, make_member, places, person_factory
 ):
@@ -233,6 +234,7 @@ def test_an_organisation_can_own_an_unsold_dwelling(town, make_member, places):
     assert (ownership.owner_id, ownership.owner_organization_id) == (None, developer.pk)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_household_has_one_head_and_members_with_their_relation(
     town, make_member, places, person_factory
 ):

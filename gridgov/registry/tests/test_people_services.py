@@ -110,6 +110,7 @@ def test_the_database_itself_refuses_a_second_row_with_the_same_identity(town):
     assert list(Person.objects.values_list("pk", flat=True)) == [first.pk]
 
 
+@pytest.mark.usefixtures("english")
 def test_registration_with_a_wrong_check_digit_is_refused_and_adds_nothing(town, grid_worker_a):
     wrong = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
 

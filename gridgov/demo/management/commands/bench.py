@@ -1,4 +1,4 @@
-"""``gridgov bench [--output var/bench/results.json] [--only generation|pages|locate]``."""
+"""``gridgov bench [--output var/bench/results.json] [--only generation|pages|locate|registry|excel]``."""
 
 from __future__ import annotations
 
