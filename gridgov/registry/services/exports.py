@@ -210,8 +210,14 @@ def lease_export(
         "expiring_within_days": expiring_within_days,
         "cell_code": cell_code,
     }
+    listed = lease_list_for_actor(
+        actor=actor,
+        status=status,
+        expiring_within_days=expiring_within_days,
+        cell_code=cell_code,
+    )
     leases = scope_for(actor, Perm.REGISTRY_EXPORT).filter(
-        lease_list_for_actor(actor=actor, **filters), code_field="dwelling__cell__code"
+        listed, code_field="dwelling__cell__code"
     )
     stamp, suffix = _stamp(actor)
     columns = [

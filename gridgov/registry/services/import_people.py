@@ -35,6 +35,7 @@ from gridgov.registry.services.import_rules import (
     IdentityChecker,
     ImportScope,
     Problems,
+    column_of,
     insert_rows,
     optional_text,
     out_of_scope_reason,
@@ -363,7 +364,7 @@ class PeopleImporter:
         )
         rule_tags_after_import(
             created=created,
-            updated_ids=[person.existing_id for person in registered],
+            updated_ids=[person.existing_id for person in registered if person.existing_id],
             now=now,
             today=self.today,
         )
@@ -473,7 +474,7 @@ class PeopleImporter:
 
 def _update_sql(names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    assignments = [f"{quote(Person._meta.get_field(name).column)} = %s" for name in names]
+    assignments = [f"{quote(column_of(Person._meta.get_field(name)))} = %s" for name in names]
     assignments += [f"{quote('version')} = {quote('version')} + 1", f"{quote('updated_at')} = %s"]
     where = f"{quote('id')} = %s AND {quote('version')} = %s"
     # Identifiers from the model's metadata, quoted; every value is a parameter.

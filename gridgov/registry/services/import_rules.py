@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, ForeignObjectRel, Model
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
@@ -204,6 +204,13 @@ class IdentityChecker:
 _CHECK_CHARACTERS = frozenset("0123456789Xx")
 
 
+def column_of(field: Field[Any, Any] | ForeignObjectRel) -> str:
+    """The database column of a concrete field (relations and non-concrete fields have none)."""
+    assert isinstance(field, Field), field
+    assert field.column is not None, field
+    return field.column
+
+
 def insert_rows(model: type[Model], rows: list[dict[str, Any]], *, batch: int = 2000) -> None:
     """Insert plain rows (``{field attname: value}``, every concrete field but the key) with
     one ``executemany`` per batch: no model instance and no per-row ORM work."""
@@ -214,7 +221,7 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]], *, batch: int = 
     # Identifiers from the model's metadata, quoted; every value is a parameter.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
+        ", ".join(quote(column_of(field)) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
     names = [field.attname for field in fields]

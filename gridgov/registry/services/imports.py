@@ -35,7 +35,7 @@ from gridgov.registry.services.import_rules import Counts, DryRunRollbackError, 
 
 CHECK_BATCH = 2000
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-KIND_PERMISSIONS = {
+KIND_PERMISSIONS: dict[str, str] = {
     ImportJob.Kind.PEOPLE: Perm.PERSON_MANAGE,
     ImportJob.Kind.PLACES: Perm.PLACE_MANAGE,
     ImportJob.Kind.LEASES: Perm.LEASE_REGISTER,

@@ -14,6 +14,7 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -25,6 +26,9 @@ from stdnum.cn import ric
 
 from gridgov.core.crypto import decrypt_text, encrypt_text, lookup_hash, reencrypt_text
 from gridgov.registry.models import IdType
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 # Associated data binds each ciphertext to its kind, so one cannot be swapped for another.
 ID_NUMBER_CONTEXT = "registry.id_number"
@@ -73,7 +77,7 @@ def _clean(raw: str) -> str:
     return _SEPARATORS.sub("", (raw or "").strip()).upper()
 
 
-def _invalid(message: str, code: str) -> InvalidIdentifierError:
+def _invalid(message: StrOrPromise, code: str) -> InvalidIdentifierError:
     return InvalidIdentifierError(message, code=code)
 
 

@@ -15,7 +15,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -121,7 +121,11 @@ def _living(person_ids: list[int] | None) -> QuerySet[Person]:
     return people if person_ids is None else people.filter(pk__in=person_ids)
 
 
-def _alone_dwelling_ids() -> QuerySet[Residency]:
+class _DwellingIdRow(TypedDict):
+    dwelling_id: int
+
+
+def _alone_dwelling_ids() -> QuerySet[Residency, _DwellingIdRow]:
     return (
         Residency.objects.filter(ended_on__isnull=True)
         .values("dwelling_id")

@@ -17,7 +17,8 @@ from gridgov.web.tests.conftest import sign_in_as
 
 pytestmark = pytest.mark.django_db
 
-ALL_NAV_KEYS = {"home", "tree", "map", "staff", "admin", "api"}
+REGISTRY_NAV_KEYS = {"people", "places", "leases", "tags", "imports", "quality"}
+ALL_NAV_KEYS = {"home", "tree", "map", "staff", "admin", "api"} | REGISTRY_NAV_KEYS
 
 
 def _nav_keys(html: str) -> set[str]:
@@ -122,11 +123,31 @@ def test_cell_pages_outside_the_scope_answer_not_found_for_each_role(
 
 EXPECTED_NAV = {
     Role.PLATFORM_ADMIN: ALL_NAV_KEYS,
-    Role.OPERATOR: {"home", "tree", "map", "staff"},
-    Role.DEPARTMENT_HANDLER: {"home", "tree", "map"},
-    Role.COMMUNITY_STAFF: {"home", "tree", "map", "staff"},
-    Role.GRID_WORKER: {"home", "tree", "map", "staff"},
-    Role.PROPERTY_STAFF: {"home", "tree", "map"},
+    Role.OPERATOR: {
+        "home",
+        "tree",
+        "map",
+        "staff",
+        "people",
+        "places",
+        "leases",
+        "tags",
+        "quality",
+    },
+    Role.DEPARTMENT_HANDLER: {"home", "tree", "map", "places"},
+    Role.COMMUNITY_STAFF: {"home", "tree", "map", "staff"} | REGISTRY_NAV_KEYS,
+    Role.GRID_WORKER: {
+        "home",
+        "tree",
+        "map",
+        "staff",
+        "people",
+        "places",
+        "leases",
+        "tags",
+        "quality",
+    },
+    Role.PROPERTY_STAFF: {"home", "tree", "map", "places"},
     Role.RESIDENT: {"home"},
 }
 
@@ -229,7 +250,9 @@ def test_home_page_uses_a_bounded_number_of_queries_for_a_few_hundred_cells(
 ):
     sign_in_as(client, big_town.operator)
 
-    with django_assert_max_num_queries(10):
+    # session (+ its first last-seen write), user, memberships, roots, 3 grid figures,
+    # 6 people-and-housing figures
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("web:home"))
 
     assert response.status_code == 200
