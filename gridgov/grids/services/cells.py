@@ -95,7 +95,12 @@ def cell_update(
     """Change a cell's name, boundary, order or code. The code cannot change once the cell has
     children: their codes are built on it."""
     require(actor, Perm.CELL_MANAGE, code)
-    cell = Cell.objects.select_for_update(of=("self",)).select_related("parent").filter(code=code).first()
+    cell = (
+        Cell.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .filter(code=code)
+        .first()
+    )
     if cell is None:
         raise CellNotFoundError(code)
     changed: list[str] = []
