@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import zlib
 from bisect import bisect
 from collections.abc import Sequence
 from functools import cache
@@ -174,7 +175,9 @@ class IdNumberSequence:
         key = (division, birth)
         count = self._used.get(key, 0)
         self._used[key] = count + 1
-        # Odd sequence numbers are men, even ones women (GB 11643 §4.3).
-        serial = 10 + 2 * count + (1 if sex == "M" else 0)
+        # Sequence numbers start at a place of their own per region and birth date, so that
+        # they look like issued ones; odd for men, even for women (GB 11643 §4.3).
+        start = 10 + 2 * (zlib.crc32(f"{division}{birth:%Y%m%d}".encode()) % 440)
+        serial = start + 2 * count + (1 if sex == "M" else 0)
         body = f"{division}{birth.year:04d}{birth.month:02d}{birth.day:02d}{serial:03d}"
         return body + ric.calc_check_digit(body + "0")
