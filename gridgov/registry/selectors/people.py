@@ -13,8 +13,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import CharField, F, Func, Prefetch, Q, QuerySet
 from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
@@ -92,6 +91,22 @@ def _prefix(field: str, prefix: str) -> Q:
 _HEAD_LENGTHS = {"name": 1, "name_initials": 2}
 
 
+class _Leading(Func):
+    """``Substr(field, 1, length)`` with the numbers written into the SQL: SQLite uses an
+    expression index only for the very same expression, and a bound parameter is not."""
+
+    output_field = CharField()
+
+    def __init__(self, field: str, length: int) -> None:
+        super().__init__(
+            F(field), function="SUBSTR", template=f"%(function)s(%(expressions)s, 1, {length:d})"
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Migration 0003 wrote SUBSTRING there, which PostgreSQL keeps apart from SUBSTR.
+        return self.as_sql(compiler, connection, function="SUBSTRING", **extra)
+
+
 def _prefix_in_list_order(field: str, prefix: str) -> Q:
     """``field`` starts with ``prefix``, said a second time as "its first characters are these".
 
@@ -101,7 +116,7 @@ def _prefix_in_list_order(field: str, prefix: str) -> Q:
     head = _HEAD_LENGTHS[field]
     if len(prefix) < head:
         return _prefix(field, prefix)
-    leading = Q(Exact(Substr(field, 1, head), prefix[:head]))
+    leading = Q(Exact(_Leading(field, head), prefix[:head]))
     # Said twice, the planner would count the selectivity twice and sort instead of walking.
     return leading if len(prefix) == head else leading & _prefix(field, prefix)
 
