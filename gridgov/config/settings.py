@@ -297,6 +297,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several components get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "EstateKindEnum": "gridgov.registry.models.Estate.Kind",
+        "ImportKindEnum": "gridgov.registry.models.ImportJob.Kind",
+        "ImportStatusEnum": "gridgov.registry.models.ImportJob.Status",
+        "LeaseStatusEnum": "gridgov.registry.models.Lease.Status",
+    },
 }
 
 # --- People and housing: data quality (docs/data-quality.md) ------------------------------

@@ -14,6 +14,8 @@ from gridgov.accounts.services.login import (
 from gridgov.accounts.services.tokens import api_token_issue
 from gridgov.accounts.services.two_factor import (
     TwoFactorEnrolment,
+    totp_secrets_key_census,
+    totp_secrets_rotate,
     two_factor_begin_setup,
     two_factor_check_code,
     two_factor_confirm,
@@ -42,6 +44,8 @@ __all__ = [
     "organization_create",
     "session_expire_stale",
     "session_expired_record",
+    "totp_secrets_key_census",
+    "totp_secrets_rotate",
     "two_factor_begin_setup",
     "two_factor_check_code",
     "two_factor_confirm",

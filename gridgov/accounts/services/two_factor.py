@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,11 +29,23 @@ from gridgov.accounts.twofactor import (
     qr_code_svg,
 )
 from gridgov.core.audit import audit_record
-from gridgov.core.crypto import decrypt_text, encrypt_text
+from gridgov.core.crypto import current_key_id, decrypt_text, encrypt_text, reencrypt_text
+from gridgov.core.key_rotation import (
+    Progress,
+    RotationResult,
+    encrypted_fields_key_census,
+    encrypted_fields_rotate,
+)
+
+TOTP_ROTATE_ACTION = "accounts.keys.rotate"
+
+
+def _associated_data_for(user_id: Any) -> str:
+    return f"accounts.user.totp:{user_id}"
 
 
 def _associated_data(user: User) -> str:
-    return f"accounts.user.totp:{user.pk}"
+    return _associated_data_for(user.pk)
 
 
 def _secret_of(user: User) -> str:
@@ -137,3 +150,45 @@ def two_factor_confirm(
             actor=user, action="accounts.two_factor.enabled", target=user, ip_address=ip_address
         )
         login_complete(user=user, ip_address=ip_address, method="totp_setup", now=now)
+
+
+# --- Key rotation (docs/operations.md §5) ------------------------------------------------------
+
+
+def _reencrypt_secret(user_id: int, stored: str) -> str:
+    return reencrypt_text(stored, associated_data=_associated_data_for(user_id))
+
+
+def totp_secrets_rotate(
+    *,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    actor: Any = None,
+) -> RotationResult:
+    """Re-encrypt under the current field-encryption key every TOTP secret under another one.
+
+    Batched, idempotent and not an edit (``gridgov.core.key_rotation``); secrets no configured
+    key decrypts are left as they are and listed in ``failures``. A real run records one audit
+    row of counts; a dry run writes nothing.
+    """
+    result = encrypted_fields_rotate(
+        User,
+        {"totp_secret_encrypted": _reencrypt_secret},
+        batch_size=batch_size,
+        progress=progress,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        audit_record(
+            actor=actor,
+            action=TOTP_ROTATE_ACTION,
+            object_type=User._meta.label_lower,
+            changes={"key_id": current_key_id(), **result.counts()},
+        )
+    return result
+
+
+def totp_secrets_key_census() -> dict[str, int]:
+    """Stored TOTP secrets per key id."""
+    return encrypted_fields_key_census(User, ["totp_secret_encrypted"])

@@ -57,6 +57,9 @@ _EXPORTS: dict[str, str] = {
     "lease_expiry_reminders": "leases",
     # quality (demo-and-API)
     "dwelling_residents_verify": "quality",
+    # key_rotation (people)
+    "encrypted_values_rotate": "key_rotation",
+    "encrypted_values_key_census": "key_rotation",
 }
 
 __all__ = sorted(_EXPORTS)

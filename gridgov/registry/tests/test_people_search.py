@@ -1,14 +1,16 @@
 import datetime
 
 import pytest
+from django.db import connection
 
 from gridgov.accounts.roles import Role
-from gridgov.registry.models import IdType
+from gridgov.registry.models import IdType, Person
 from gridgov.registry.selectors.people import (
     PersonNotFoundError,
     person_get_for_actor,
     person_list_for_actor,
 )
+from gridgov.registry.services.protection import name_pinyin
 from gridgov.registry.services.tags import tag_set
 from gridgov.registry.tests.factories import PersonTagFactory, ResidencyFactory, resident_id
 
@@ -168,3 +170,47 @@ def test_the_people_list_costs_a_fixed_number_of_queries(
 
     assert len(addresses) == 12
     assert tags[0] == ["志愿者"]
+
+
+def test_a_query_both_a_pinyin_and_an_initials_prefix_finds_both_in_pinyin_order(
+    town, operator, person_factory
+):
+    # given: 曾辉 has the initials "zh", 张三 and 赵四 a pinyin starting with "zh"
+    for name in ("曾辉", "张三", "赵四", "周华", "李雷"):
+        person_factory(name=name)
+
+    assert names(operator, query="zh") == ["曾辉", "张三", "赵四", "周华"]
+    assert names(operator, query="zha") == ["张三", "赵四"]
+
+
+def test_the_first_character_of_a_name_finds_every_name_starting_with_it(
+    town, operator, person_factory
+):
+    for name in ("王五", "王伟", "汪洋", "王"):
+        person_factory(name=name)
+
+    assert names(operator, query="王") == ["王", "王伟", "王五"]
+    assert names(operator, query="王伟") == ["王伟"]
+
+
+def test_a_letters_only_document_number_is_found_beside_the_names(town, operator, person_factory):
+    person_factory(name="Anna Meyer", id_type=IdType.PASSPORT, id_number="ZHANGSAN")
+    person_factory(name="张三")
+
+    assert names(operator, query="zhangsan") == ["Anna Meyer", "张三"]
+
+
+@pytest.mark.parametrize(
+    "name", ["张三", "John Smith", "Anna-Lena Meyer", "阿卜杜拉·买买提", "㐀㐁"]
+)
+def test_pinyin_and_initials_start_with_the_same_letter_as_the_search_assumes(name):
+    full, initials = name_pinyin(name)
+
+    assert full[0] == initials[0]
+
+
+def test_the_search_indexes_exist(db):
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Person._meta.db_table)
+
+    assert {"registry_person_name_head_idx", "registry_person_inits_head_idx"} <= set(indexes)
