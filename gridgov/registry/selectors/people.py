@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import scope_for
 from gridgov.core.crypto import lookup_hash
-from gridgov.registry.models import Dwelling, Person, PersonTag, Residency, Tag
+from gridgov.registry.models import Dwelling, Estate, Person, PersonTag, Residency, Tag
 
 MINOR_AGE = 14
 
@@ -147,6 +147,9 @@ def _any(conditions: list[Q]) -> Q:
 
 
 _MAX_ADDRESS_MATCHES = 5000
+# Characters that only an address fragment carries (号, 楼, 单元, 室, 弄, 路 …): a query with one of
+# them is worth a scan of the dwelling addresses even when it names no estate.
+_ADDRESS_MARKERS = re.compile(r"[0-9号楼栋幢座单元室弄路街巷里村组苑园庄]")
 _DIGITS = re.compile(r"^\d+[Xx]?$")
 _LATIN = re.compile(r"^[A-Za-z]+$")
 _DOCUMENT = re.compile(r"^[A-Za-z0-9]{5,18}$")
@@ -175,19 +178,35 @@ def _letters_q(text: str) -> Q:
 def _characters_q(fragment: str) -> Q:
     """The beginning of the name, or a fragment of the current dwelling's address."""
     candidates = [_prefix_in_list_order("name", fragment)]
-    # Addresses are matched on the (smaller) dwelling table first, so that a name search never
-    # pays for a join it does not need.
-    dwelling_ids = list(
-        Dwelling.objects.filter(address__contains=fragment).values_list("pk", flat=True)[
-            :_MAX_ADDRESS_MATCHES
-        ]
-    )
+    dwelling_ids = _dwellings_at_address(fragment)
     if dwelling_ids:
         living_at = Residency.objects.filter(
             ended_on__isnull=True, dwelling_id__in=dwelling_ids
         ).values("person_id")
         candidates.append(Q(pk__in=living_at))
     return _any(_matching(candidates))
+
+
+def _dwellings_at_address(fragment: str) -> list[int]:
+    """Dwellings whose address contains ``fragment``, found without scanning every address.
+
+    An address starts with its estate's name, so a fragment naming an estate narrows the scan to
+    that estate's buildings; a fragment with no estate in it is scanned only when it carries an
+    address marker (a surname such as 王 never pays for an address scan).
+    """
+    if len(fragment) < 2:
+        return []
+    estate_ids = [
+        pk
+        for pk, name in Estate.objects.values_list("pk", "name")
+        if name and (name in fragment or fragment in name)
+    ]
+    dwellings = Dwelling.objects.filter(address__contains=fragment)
+    if estate_ids:
+        dwellings = dwellings.filter(building__estate_id__in=estate_ids)
+    elif not _ADDRESS_MARKERS.search(fragment):
+        return []
+    return list(dwellings.values_list("pk", flat=True)[:_MAX_ADDRESS_MATCHES])
 
 
 def _search_q(query: str) -> Q:

@@ -344,7 +344,9 @@ def test_owners_are_added_with_exact_shares_and_ended(grid_worker_a, world):
 
     assert added.status_code == 201
     _refused(too_much, 400)
-    assert too_much.json()["fields"] == {"share": ["the share must be greater than 0 and at most the whole"]}
+    assert too_much.json()["fields"] == {
+        "share": ["the shares would add up to more than the whole (1/2 already held)"]
+    }
     _refused(forbidden, 403)
     _refused(outside, 404)
     assert ended.json()["ended_on"] == TODAY.isoformat()
