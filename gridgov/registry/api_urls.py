@@ -7,6 +7,7 @@ from gridgov.registry import api
 urlpatterns = [
     path("people/", api.PersonListView.as_view(), name="api-people"),
     path("people/export.xlsx", api.PersonExportView.as_view(), name="api-people-export"),
+    path("people/search/", api.PersonSearchView.as_view(), name="api-people-search"),
     path("people/<int:pk>/", api.PersonDetailView.as_view(), name="api-person-detail"),
     path("people/<int:pk>/reveal/", api.PersonRevealView.as_view(), name="api-person-reveal"),
     path("people/<int:pk>/tags/", api.PersonTagView.as_view(), name="api-person-tags"),

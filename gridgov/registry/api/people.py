@@ -7,6 +7,7 @@ error exactly like an unknown one, and identifiers leave only masked, except thr
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpResponse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +49,20 @@ def _people_filters(data: Any) -> dict[str, Any]:
     }
 
 
+_LONG_NUMBER = re.compile(r"\d{8,}")
+
+
+def _people_page(view: APIView, request: Request, filters: Any) -> Response:
+    people = people_selectors.person_list_for_actor(actor=request.user, **_people_filters(filters))
+    presenter = PersonPresenter(request.user)
+    return page(
+        view,
+        request,
+        people,
+        lambda rows: s.PersonSerializer(presenter.rows(rows), many=True).data,
+    )
+
+
 @extend_schema(tags=["registry"])
 class PersonListView(APIView):
     """People in your scope (masked), filtered; ``POST`` registers a person."""
@@ -55,17 +71,18 @@ class PersonListView(APIView):
     def get(self, request: Request) -> Response:
         query = s.PersonFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        people = people_selectors.person_list_for_actor(
-            actor=request.user,
-            **_people_filters(query.validated_data),
-        )
-        presenter = PersonPresenter(request.user)
-        return page(
-            self,
-            request,
-            people,
-            lambda rows: s.PersonSerializer(presenter.rows(rows), many=True).data,
-        )
+        if _LONG_NUMBER.search(query.validated_data.get("q") or ""):
+            raise ValidationError(
+                {
+                    "q": [
+                        _(
+                            "Search by an ID or phone number with POST /api/v1/people/search/, "
+                            "so that the number stays out of URLs and logs."
+                        )
+                    ]
+                }
+            )
+        return _people_page(self, request, query.validated_data)
 
     @extend_schema(
         request=s.PersonCreateSerializer,
@@ -171,15 +188,17 @@ class PersonTagView(APIView):
 
 @extend_schema(
     tags=["registry"],
-    parameters=[w.PeopleExportSerializer],
+    request=w.PeopleExportSerializer,
     responses=XLSX_RESPONSES,
 )
 class PersonExportView(APIView):
     """The people list with the list's filters, as xlsx: masked unless ``reveal=1`` with a
     ``purpose`` and the reveal permission over everyone listed (audited either way)."""
 
-    def get(self, request: Request) -> HttpResponse:
-        query = w.PeopleExportSerializer(data=request.query_params)
+    def post(self, request: Request) -> HttpResponse:
+        # POST: the search text may be an ID number and the purpose is free text; neither
+        # belongs in a URL or an access log (DESIGN D6).
+        query = w.PeopleExportSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         export = export_services.people_export(
             actor=request.user,
@@ -188,6 +207,21 @@ class PersonExportView(APIView):
             purpose=query.validated_data["purpose"],
         )
         return xlsx_attachment(export.content, export.filename)
+
+
+@extend_schema(
+    tags=["registry"],
+    request=s.PersonFilterSerializer,
+    responses=s.PersonSerializer(many=True),
+)
+class PersonSearchView(APIView):
+    """The people list searched with the filters in the body, for numbers that must stay out
+    of URLs (a full ID or phone number)."""
+
+    def post(self, request: Request) -> Response:
+        query = s.PersonFilterSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        return _people_page(self, request, query.validated_data)
 
 
 @extend_schema(tags=["registry"], responses=s.TagSerializer(many=True))

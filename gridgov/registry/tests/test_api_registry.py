@@ -137,7 +137,7 @@ def test_person_rows_are_masked(operator, registry):
 
 
 def test_search_finds_a_person_by_exact_id_through_the_hash(operator, registry):
-    response = _client(operator).get(reverse("api-people"), {"q": ID_A})
+    response = _client(operator).post(reverse("api-people-search"), {"q": ID_A})
 
     assert [row["id"] for row in response.json()["results"]] == [registry["a"].pk]
 

@@ -316,9 +316,7 @@ def test_residency_writes_follow_scope_and_permission(operator, world):
     residency = Residency.objects.get(person=world["owner_a"])
 
     outside = _client(world["staff_b"]).post(reverse("api-residencies"), body, format="json")
-    outside_end = _client(world["staff_b"]).post(
-        reverse("api-residency-end", args=[residency.pk])
-    )
+    outside_end = _client(world["staff_b"]).post(reverse("api-residency-end", args=[residency.pk]))
     forbidden = _client(operator).post(reverse("api-residencies"), body, format="json")
 
     _refused(outside, 404)
@@ -367,7 +365,9 @@ def test_a_household_is_opened_joined_and_left(operator, world):
     head_first = client.post(
         reverse("api-household-member-remove", args=[household_id, world["owner_a"].pk])
     )
-    forbidden = _client(operator).post(members, {"person_id": world["mover"].pk, "relation": "child"})
+    forbidden = _client(operator).post(
+        members, {"person_id": world["mover"].pk, "relation": "child"}
+    )
     outside = _client(world["staff_b"]).post(
         reverse("api-household-member-remove", args=[household_id, world["mover"].pk])
     )
@@ -390,7 +390,9 @@ def test_a_household_is_opened_joined_and_left(operator, world):
     assert HouseholdMember.objects.filter(left_on__isnull=True).count() == 1
 
 
-def test_verifying_a_person_is_recorded_and_scoped(town, operator, grid_worker_a, make_member, world):
+def test_verifying_a_person_is_recorded_and_scoped(
+    town, operator, grid_worker_a, make_member, world
+):
     worker_b = make_member(Role.GRID_WORKER, town.grid_b)
     url = reverse("api-person-verify", args=[world["owner_a"].pk])
 
@@ -418,10 +420,10 @@ def _cells(response) -> str:
 def test_people_export_is_masked_unless_revealed_with_a_purpose(operator, grid_worker_a, world):
     url = reverse("api-people-export")
 
-    masked = _client(grid_worker_a).get(url, {"cell": world["flat_a"].cell.code})
-    clear = _client(grid_worker_a).get(url, {"reveal": "1", "purpose": "入户核查登记"})
-    no_purpose = _client(grid_worker_a).get(url, {"reveal": "1"})
-    not_allowed = _client(operator).get(url, {"reveal": "1", "purpose": "入户核查登记"})
+    masked = _client(grid_worker_a).post(url, {"cell": world["flat_a"].cell.code})
+    clear = _client(grid_worker_a).post(url, {"reveal": "1", "purpose": "入户核查登记"})
+    no_purpose = _client(grid_worker_a).post(url, {"reveal": "1"})
+    not_allowed = _client(operator).post(url, {"reveal": "1", "purpose": "入户核查登记"})
 
     assert masked.status_code == 200
     assert masked["Cache-Control"] == "no-store"
@@ -433,6 +435,18 @@ def test_people_export_is_masked_unless_revealed_with_a_purpose(operator, grid_w
     _refused(not_allowed, 403)
     entries = AuditEntry.objects.filter(action="registry.export").order_by("id")
     assert [entry.purpose for entry in entries] == ["", "入户核查登记"]
+
+
+def test_a_full_number_is_searched_by_post_and_refused_in_a_url(grid_worker_a, world):
+    # when
+    in_url = _client(grid_worker_a).get(reverse("api-people"), {"q": ID_A})
+    in_body = _client(grid_worker_a).post(reverse("api-people-search"), {"q": ID_A})
+
+    # then
+    _refused(in_url, 400)
+    assert in_body.status_code == 200
+    assert [row["name"] for row in in_body.json()["results"]] == ["张三"]
+    assert ID_A not in in_body.content.decode()
 
 
 def test_lease_export_is_masked_and_needs_the_permission(town, make_member, grid_worker_a, world):
