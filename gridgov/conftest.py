@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -10,12 +12,9 @@ import pytest
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Role
 from gridgov.accounts.tests.factories import MembershipFactory, UserFactory
+from gridgov.core.testing import running_under_ci
 from gridgov.grids.models import Cell, LevelKind
 from gridgov.grids.tests.factories import CellFactory, square
-
-
-def running_under_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @dataclass
@@ -123,3 +122,60 @@ def grid_worker_a(town: Town, make_member) -> User:
 @pytest.fixture
 def platform_admin(town: Town, make_member) -> User:
     return make_member(Role.PLATFORM_ADMIN, town.town, "platformadmin")
+
+
+# ---- browser tests (Playwright driving Debian's chromium; never a downloaded browser) ----------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    """One chromium per test module. Missing: skipped with the reason, or failed under CI=true."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        reason = "Debian's chromium is not installed (apt-get install chromium)"
+        if running_under_ci():
+            pytest.fail(f"{reason}; CI=true requires the browser tests to run")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test body
+    # are safe because the live server runs in its own thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_page(chromium_browser) -> Iterator[object]:
+    """A fresh browser context (cookies, storage) per test, in Chinese, desktop size."""
+    context = chromium_browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 800}, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def audit_chain_genesis(transactional_db) -> None:
+    """Transactional tests flush the tables, the audit chain's genesis row with them."""
+    from gridgov.core.audit import GENESIS_HASH
+    from gridgov.core.models import AuditChainHead
+
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})

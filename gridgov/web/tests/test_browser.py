@@ -5,68 +5,18 @@ Outside CI a missing chromium skips these tests with the reason; under ``CI=true
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from gridgov.accounts.roles import Role
 from gridgov.accounts.tests.factories import TEST_PASSWORD
-from gridgov.core.audit import GENESIS_HASH
-from gridgov.core.models import AuditChainHead
-from gridgov.core.testing import running_under_ci
 from gridgov.grids.models import Post
 from gridgov.grids.tests.factories import StaffAssignmentFactory
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# body (fixtures) are safe here because the live server runs in its own thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("audit_chain_genesis"),
 ]
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
-    """One chromium for the module; each test gets its own fresh context (cookies, storage)."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        reason = "Debian's chromium is not installed (apt-get install chromium)"
-        if running_under_ci():
-            pytest.fail(f"{reason}; CI=true requires the browser tests to run")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def browser_page(chromium_browser) -> Iterator[object]:
-    context = chromium_browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-@pytest.fixture(autouse=True)
-def audit_chain_head(transactional_db) -> None:
-    """Transactional tests flush the tables, the audit chain's genesis row with them."""
-    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
 
 
 def _sign_in(page, live_server, username: str, password: str = TEST_PASSWORD) -> None:
