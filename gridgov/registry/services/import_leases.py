@@ -20,12 +20,12 @@ from gridgov.core.crypto import lookup_hash
 from gridgov.grids.models import Cell
 from gridgov.registry.excel import values
 from gridgov.registry.excel.columns import ID_TYPE_LABELS
-from gridgov.registry.excel.values import CellValueError
 from gridgov.registry.models import Dwelling, IdType, ImportJob, Lease
 from gridgov.registry.services.import_rules import (
     Counts,
     ImportScope,
     Problems,
+    ServiceBackedImporter,
     out_of_scope_reason,
     place_key,
     required_text,
@@ -60,7 +60,7 @@ class LeaseGroup:
     tenants: list[Party] = field(default_factory=list)
 
 
-class LeasesImporter:
+class LeasesImporter(ServiceBackedImporter):
     kind = ImportJob.Kind.LEASES
 
     def __init__(self, *, actor: Any, job_cell: Cell | None) -> None:
@@ -77,25 +77,6 @@ class LeasesImporter:
     def check_batch(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
         for number, record in rows:
             self._parse(number, record)
-
-    def check_end(self, *, is_commit: bool) -> None:
-        if not is_commit:
-            from gridgov.registry.services.imports import run_rolled_back
-
-            def trial() -> None:
-                self.planned = self._apply(skip_rows=set(self.problems.rows))
-
-            run_rolled_back(trial)
-
-    def write(self, *, skip_rows: set[int]) -> Counts:
-        return self._apply(skip_rows=skip_rows)
-
-    def _read(self, row: int, key: str, parse: Any, raw: Any, *args: Any) -> Any:
-        try:
-            return parse(raw, *args)
-        except CellValueError as error:
-            self.problems.add_error(row, key, error)
-            return None
 
     def _party(self, row: int, record: dict[str, Any], prefix: str) -> Party | None:
         before = len(self.problems.items)

@@ -21,13 +21,13 @@ from gridgov.accounts.roles import Perm
 from gridgov.grids.models import Cell
 from gridgov.registry.excel import values
 from gridgov.registry.excel.columns import ESTATE_KIND_LABELS, USE_LABELS
-from gridgov.registry.excel.values import CellValueError
 from gridgov.registry.models import Building, Dwelling, Estate, ImportJob, Unit
 from gridgov.registry.services.import_rules import (
     CellDirectory,
     Counts,
     ImportScope,
     Problems,
+    ServiceBackedImporter,
     out_of_scope_reason,
     place_key,
     required_text,
@@ -59,7 +59,7 @@ class _RowRefusedError(Exception):
         self.error = error
 
 
-class PlacesImporter:
+class PlacesImporter(ServiceBackedImporter):
     kind = ImportJob.Kind.PLACES
 
     def __init__(self, *, actor: Any, job_cell: Cell | None) -> None:
@@ -78,26 +78,7 @@ class PlacesImporter:
             if place is not None:
                 self.places.append(place)
 
-    def check_end(self, *, is_commit: bool) -> None:
-        if not is_commit:
-            from gridgov.registry.services.imports import run_rolled_back
-
-            def trial() -> None:
-                self.planned = self._apply(skip_rows=set(self.problems.rows))
-
-            run_rolled_back(trial)
-
-    def write(self, *, skip_rows: set[int]) -> Counts:
-        return self._apply(skip_rows=skip_rows)
-
     # --- rows ----------------------------------------------------------------------------
-
-    def _read(self, row: int, key: str, parse: Any, raw: Any, *args: Any) -> Any:
-        try:
-            return parse(raw, *args)
-        except CellValueError as error:
-            self.problems.add_error(row, key, error)
-            return None
 
     def _parse(self, row: int, record: dict[str, Any]) -> PlaceRow | None:
         problems = self.problems

@@ -331,3 +331,34 @@ def rule_tags_after_import(
     recompute = set(updated_ids) | others
     if recompute:
         person_rule_tags_recompute(person_ids=recompute, today=today)
+
+
+class ServiceBackedImporter:
+    """The steps shared by the importers that write through the per-item services (places,
+    leases): a dry run applies every good row inside a transaction that is rolled back, so its
+    counts are exactly what the commit will do; the commit applies them for real."""
+
+    problems: Problems
+    planned: Counts
+
+    def _apply(self, *, skip_rows: set[int]) -> Counts:
+        raise NotImplementedError
+
+    def check_end(self, *, is_commit: bool) -> None:
+        if not is_commit:
+            from gridgov.registry.services.imports import run_rolled_back
+
+            def trial() -> None:
+                self.planned = self._apply(skip_rows=set(self.problems.rows))
+
+            run_rolled_back(trial)
+
+    def write(self, *, skip_rows: set[int]) -> Counts:
+        return self._apply(skip_rows=skip_rows)
+
+    def _read(self, row: int, key: str, parse: Any, raw: Any, *args: Any) -> Any:
+        try:
+            return parse(raw, *args)
+        except CellValueError as error:
+            self.problems.add_error(row, key, error)
+            return None
