@@ -177,7 +177,9 @@ class IdNumberSequence:
         self._used[key] = count + 1
         # Sequence numbers start at a place of their own per region and birth date, so that
         # they look like issued ones; odd for men, even for women (GB 11643 §4.3).
-        start = 10 + 2 * (zlib.crc32(f"{division}{birth:%Y%m%d}".encode()) % 440)
-        serial = start + 2 * count + (1 if sex == "M" else 0)
+        # Wrapping within 010–499 keeps the numbers unique for up to 245 people of one region
+        # and birth date, and leaves 500–999 to the million-person benchmark's fill.
+        start = 2 * (zlib.crc32(f"{division}{birth:%Y%m%d}".encode()) % 245)
+        serial = 10 + (start + 2 * count) % 490 + (1 if sex == "M" else 0)
         body = f"{division}{birth.year:04d}{birth.month:02d}{birth.day:02d}{serial:03d}"
         return body + ric.calc_check_digit(body + "0")
