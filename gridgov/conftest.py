@@ -36,6 +36,16 @@ def _cell(code: str, name: str, level: str, parent: Cell | None, boundary: dict)
     return CellFactory(code=code, name=name, level=level, parent=parent, boundary=boundary)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (figures cached by one test never reach another)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def town(db: None) -> Town:
     # Town: lng 121.0–121.4, lat 31.0–31.2. Community A west half, B east half.

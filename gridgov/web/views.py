@@ -25,7 +25,7 @@ from gridgov.grids.selectors import (
     scope_summary_for_actor,
     staff_list_for_actor,
 )
-from gridgov.registry.selectors.summary import registry_summary_for_actor
+from gridgov.registry.selectors.summary import registry_home_summary_for_actor
 from gridgov.web.navigation import permitted_nav_keys
 
 STAFF_PAGE_SIZE = 25
@@ -80,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             level_rows=_level_rows(summary.cell_counts_by_level),
             post_rows=_post_rows(summary.staff_counts_by_post),
             nav_keys=permitted_nav_keys(request.user),
-            registry_summary=registry_summary_for_actor(actor=request.user),
+            registry_summary=registry_home_summary_for_actor(actor=request.user),
         )
     return render(request, "web/home.html", context)
 
