@@ -1,4 +1,4 @@
-"""``gridgov bench``: the issue's performance figures, measured, never asserted in tests.
+"""``gridgov bench``: the performance figures, measured, never asserted in tests.
 
 Each figure comes with a baseline measured in the same run, because this machine is noisy:
 
@@ -162,7 +162,7 @@ SEARCH_QUERIES = ("zhang", "zs", "王", "1234", "飞碟苑", "wangwei", "lj", "5
 
 def task_registry() -> dict[str, Any]:
     """Search p95 through ``person_list_for_actor`` (first page of 50) on the Maqiao data, and
-    the people list / household file pages when the web engineer's URLs exist."""
+    the people list and household file pages."""
     _setup_django()
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
@@ -469,7 +469,7 @@ def bench_registry(log: Callable[[str], None]) -> dict[str, Entry]:
 
 
 def bench_excel(log: Callable[[str], None]) -> dict[str, Entry]:
-    """The Excel engineer's people import (``registry.excel.bench``) on a fresh SQLite file;
+    """The people import (``registry.excel.bench``) on a fresh SQLite file;
     baseline: the time python-calamine takes merely to read the same file."""
     try:
         from gridgov.registry.excel import bench as excel_bench

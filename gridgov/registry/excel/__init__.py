@@ -1,4 +1,4 @@
-"""Excel in and out for the people-and-housing registry (issue 3, point 9).
+"""Excel in and out for the people-and-housing registry.
 
 ``columns`` fixes the sheet layouts, ``templates`` builds the downloadable templates,
 ``reader`` opens and checks an upload (zip, merged cells, headers, row limit) with

@@ -1,4 +1,4 @@
-"""The people-import benchmark (issue 3: 120,000 people from xlsx, validation included, under
+"""The people-import benchmark (120,000 people from xlsx, validation included, under
 90 s; reported as a ratio to the time python-calamine takes merely to read the same file).
 
 ``import_bench(rows=..., workdir=...)`` expects Django set up on a migrated, empty-enough

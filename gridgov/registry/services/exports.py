@@ -1,4 +1,4 @@
-"""Excel exports of any list the actor may see (issue 3, points 5 and 9; DESIGN D6).
+"""Excel exports of any list the actor may see (DESIGN D6).
 
 Every value comes through ``PersonPresenter``, so identifiers are masked and sensitive people
 restricted exactly as on the pages. Identifiers in clear only when the exporter asks for them

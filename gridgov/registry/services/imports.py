@@ -1,4 +1,4 @@
-"""Excel imports of people, places and leases (issue 3, point 9), as ``ImportJob``s.
+"""Excel imports of people, places and leases, as ``ImportJob``s.
 
 Upload (``import_job_create``) → check (a dry run: every row validated, nothing written,
 status VALIDATED with counts and a row-by-row error report) → import (``import_job_commit``
