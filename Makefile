@@ -25,12 +25,12 @@ demo: venv
 	@rm -f var/demo.sqlite3 var/demo.sqlite3-wal var/demo.sqlite3-shm
 	GRIDGOV_DEMO=true GRIDGOV_SQLITE_NAME=demo.sqlite3 $(BIN)/gridgov demo --profile $(PROFILE) --addr $(HOST):$(PORT)
 
-# pytest's exit code 5 (no tests collected) fails the target like any other failure.
 # Serve the ordinary (non-demo) database under var/, migrating it first.
 serve: venv
 	$(BIN)/gridgov migrate --noinput
 	$(BIN)/gridgov serve --addr $(HOST):$(PORT)
 
+# pytest's exit code 5 (no tests collected) fails the target like any other failure.
 test: venv
 	$(BIN)/pytest
 
