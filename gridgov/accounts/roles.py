@@ -44,6 +44,16 @@ class Perm:
     REGISTRY_IMPORT = "registry.import"
     REGISTRY_EXPORT = "registry.export"
     QUALITY_VIEW = "registry.view_quality"
+    # Cases (工单)
+    CASE_REPORT = "cases.report"  # file a case about one's own surroundings
+    CASE_VIEW = "cases.view_case"  # see the cases of an area
+    CASE_INTAKE = "cases.intake"  # hotline operator's form, cases for others
+    CASE_HANDLE = "cases.handle"  # accept, work on, resolve the cases routed to one's body
+    CASE_DISPATCH = "cases.dispatch"  # route, merge, escalate, whistle, close
+    CASE_VISIT = "cases.visit"  # 电子走访
+    CASE_STATISTICS = "cases.view_statistics"
+    CASE_CATALOGUE = "cases.manage_catalogue"
+    OPEN311_CLIENTS = "cases.manage_api_clients"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -54,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: ALL_PERMISSIONS,
     Role.OPERATOR: frozenset(
         {
+            Perm.CASE_REPORT,
+            Perm.CASE_VIEW,
+            Perm.CASE_INTAKE,
+            Perm.CASE_HANDLE,
+            Perm.CASE_DISPATCH,
+            Perm.CASE_STATISTICS,
             Perm.DASHBOARD_VIEW,
             Perm.CELL_VIEW,
             Perm.STAFF_VIEW,
@@ -64,9 +80,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.QUALITY_VIEW,
         }
     ),
-    Role.DEPARTMENT_HANDLER: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW}),
+    Role.DEPARTMENT_HANDLER: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW, Perm.CASE_VIEW, Perm.CASE_HANDLE, Perm.CASE_STATISTICS}
+    ),
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Perm.CASE_REPORT,
+            Perm.CASE_VIEW,
+            Perm.CASE_INTAKE,
+            Perm.CASE_HANDLE,
+            Perm.CASE_DISPATCH,
+            Perm.CASE_VISIT,
+            Perm.CASE_STATISTICS,
             Perm.DASHBOARD_VIEW,
             Perm.CELL_VIEW,
             Perm.STAFF_VIEW,
@@ -85,6 +110,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.GRID_WORKER: frozenset(
         {
+            Perm.CASE_REPORT,
+            Perm.CASE_VIEW,
+            Perm.CASE_HANDLE,
+            Perm.CASE_VISIT,
             Perm.DASHBOARD_VIEW,
             Perm.CELL_VIEW,
             Perm.STAFF_VIEW,
@@ -97,8 +126,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.QUALITY_VIEW,
         }
     ),
-    Role.PROPERTY_STAFF: frozenset({Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW}),
-    Role.RESIDENT: frozenset(),
+    Role.PROPERTY_STAFF: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW, Perm.CASE_VIEW, Perm.CASE_HANDLE}
+    ),
+    Role.RESIDENT: frozenset({Perm.CASE_REPORT}),
 }
 
 # 等保 2.0 level 3: two-factor authentication for administrators and the operations centre.

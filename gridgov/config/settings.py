@@ -90,10 +90,12 @@ INSTALLED_APPS = [
     "js_lib_bootstrap_icons",
     "js_lib_htmx",
     "js_lib_leaflet",
+    "django_static_echarts",
     "gridgov.core",
     "gridgov.accounts",
     "gridgov.grids",
     "gridgov.registry",
+    "gridgov.cases",
     "gridgov.demo",
     "gridgov.web",
 ]

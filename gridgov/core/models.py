@@ -136,3 +136,72 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarOverride(models.Model):
+    """A local exception to the State Council's holiday arrangement: a day declared a working
+    day or a day off by the town (e.g. a typhoon closure). It wins over ``chinese-calendar``."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {'working' if self.is_working_day else 'off'}"
+
+
+class Notification(models.Model):
+    """One message to one person through one channel (in-app or SMS), sent at most once.
+
+    ``dedupe_key`` makes sending idempotent: a retried job that notifies the same person of the
+    same thing finds the row already there. SMS numbers are stored encrypted, never in clear.
+    """
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("In-app")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="core_notif_unread"),
+            models.Index(fields=["status", "channel"], name="core_notif_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.subject}"
