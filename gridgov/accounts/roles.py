@@ -81,7 +81,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.DEPARTMENT_HANDLER: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW, Perm.CASE_VIEW, Perm.CASE_HANDLE, Perm.CASE_STATISTICS}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.CELL_VIEW,
+            Perm.PLACE_VIEW,
+            Perm.CASE_VIEW,
+            Perm.CASE_HANDLE,
+            Perm.CASE_STATISTICS,
+        }
     ),
     Role.COMMUNITY_STAFF: frozenset(
         {

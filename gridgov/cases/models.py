@@ -401,7 +401,10 @@ class Visit(models.Model):
     """电子走访: a grid worker at a building (reached by its QR code), with or without a case."""
 
     building = models.ForeignKey(
-        "registry.Building", verbose_name=_("building"), on_delete=models.PROTECT, related_name="visits"
+        "registry.Building",
+        verbose_name=_("building"),
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     cell = models.ForeignKey(
         "grids.Cell", verbose_name=_("area"), on_delete=models.PROTECT, related_name="visits"
@@ -459,7 +462,10 @@ class Whistle(models.Model):
 class WhistleSummons(models.Model):
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="summonses")
     department = models.ForeignKey(
-        "accounts.Organization", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Organization",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reported_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
     reported_by = models.ForeignKey(

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("gridgov.accounts.api_urls")),
     path("", include("gridgov.grids.api_urls")),
     path("", include("gridgov.registry.api_urls")),
+    path("", include("gridgov.cases.api_urls")),
 ]

@@ -266,6 +266,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.registry.tasks.recompute_rule_tags",
         "schedule": float(env_int("GRIDGOV_RULE_TAGS_INTERVAL", 24 * 60 * 60)),
     },
+    "cases-scan-deadlines": {
+        "task": "gridgov.cases.tasks.scan_deadlines",
+        "schedule": float(env_int("GRIDGOV_CASE_SCAN_INTERVAL", 5 * 60)),
+    },
+    "cases-close-unrated": {
+        "task": "gridgov.cases.tasks.close_unrated",
+        "schedule": float(env_int("GRIDGOV_CASE_AUTOCLOSE_INTERVAL", 60 * 60)),
+    },
+    "cases-deliver-notifications": {
+        "task": "gridgov.cases.tasks.deliver_notifications",
+        "schedule": float(env_int("GRIDGOV_NOTIFICATION_INTERVAL", 60)),
+    },
 }
 
 # --- People and housing (registry) ---------------------------------------------------------
@@ -276,6 +288,27 @@ GRIDGOV_MIN_AREA_PER_OCCUPANT_M2 = env_int("GRIDGOV_MIN_AREA_PER_OCCUPANT_M2", 5
 GRIDGOV_IMPORT_MAX_ROWS = env_int("GRIDGOV_IMPORT_MAX_ROWS", 200_000)
 # Leases ending within this many days are listed for follow-up and reminded to grid workers.
 GRIDGOV_LEASE_REMINDER_DAYS = env_int("GRIDGOV_LEASE_REMINDER_DAYS", 30)
+
+# --- Cases (工单) ----------------------------------------------------------------------------
+# Reminders go out this many hours before an accept or resolve deadline.
+GRIDGOV_CASE_REMIND_BEFORE_HOURS = env_int("GRIDGOV_CASE_REMIND_BEFORE_HOURS", 4)
+# A resolved case nobody rated within this many days closes by itself.
+GRIDGOV_CASE_AUTOCLOSE_DAYS = env_int("GRIDGOV_CASE_AUTOCLOSE_DAYS", 7)
+# A case whose deadline passes is handed up to the parent cell.
+GRIDGOV_CASE_ESCALATE_OVERDUE = env_bool("GRIDGOV_CASE_ESCALATE_OVERDUE", True)
+# Largest photo or voice recording accepted (bytes).
+GRIDGOV_UPLOAD_MAX_BYTES = env_int("GRIDGOV_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# SMS gateway: "console" (log, masked numbers) or "http" (JSON POST to GRIDGOV_SMS_URL).
+GRIDGOV_SMS_BACKEND = env_str("GRIDGOV_SMS_BACKEND", "console")
+GRIDGOV_SMS_URL = env_str("GRIDGOV_SMS_URL", "")
+GRIDGOV_SMS_TOKEN = env_str("GRIDGOV_SMS_TOKEN", "")
+# Open311 GeoReport v2: the jurisdiction_id clients must send (empty: not checked), whether
+# cases from every channel are listed publicly (default: only those filed over Open311, since a
+# resident's own words may carry personal details), the cap of one listing, the contact shown.
+GRIDGOV_OPEN311_JURISDICTION = env_str("GRIDGOV_OPEN311_JURISDICTION", "")
+GRIDGOV_OPEN311_PUBLISH_ALL = env_bool("GRIDGOV_OPEN311_PUBLISH_ALL", False)
+GRIDGOV_OPEN311_MAX_REQUESTS = env_int("GRIDGOV_OPEN311_MAX_REQUESTS", 1000)
+GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
 
 # --- API (DESIGN D10) -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -305,6 +338,8 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "gridgov.registry.models.ImportJob.Kind",
         "ImportStatusEnum": "gridgov.registry.models.ImportJob.Status",
         "LeaseStatusEnum": "gridgov.registry.models.Lease.Status",
+        "CaseStatusEnum": "gridgov.cases.models.Status",
+        "CaseChannelEnum": "gridgov.cases.models.Channel",
     },
 }
 

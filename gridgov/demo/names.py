@@ -74,6 +74,9 @@ DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("dept-water", "水务所"),
     ("dept-sanitation", "环卫所"),
     ("dept-safety", "安全生产办"),
+    ("dept-greenery", "绿化市容所"),
+    ("dept-construction", "建设管理中心"),
+    ("dept-civil-affairs", "社区事务受理服务中心"),
 )
 
 PROPERTY_COMPANIES: tuple[str, ...] = (

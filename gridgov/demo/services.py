@@ -231,6 +231,18 @@ def _write_residents(context: GenerationContext) -> int:
     return written
 
 
+def _write_cases(context: GenerationContext) -> int:
+    """The case catalogue and a year of cases (see ``demo.cases_history``)."""
+    from gridgov.demo.cases_history import cases_history_write
+
+    return cases_history_write(
+        profile=context.profile,
+        seed=context.seed,
+        organization_ids=context.organization_ids,
+        progress=context.progress,
+    )
+
+
 GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("organizations", _("Organisations"), _write_organizations),
     GenerationStep("cells", _("Areas and boundaries"), _write_cells),
@@ -238,6 +250,7 @@ GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("memberships", _("Roles and scopes"), _write_memberships),
     GenerationStep("staff", _("Posts in the grid"), _write_staff_assignments),
     GenerationStep("residents", _("Residents and housing"), _write_residents),
+    GenerationStep("cases", _("A year of cases"), _write_cases),
 ]
 
 

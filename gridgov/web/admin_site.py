@@ -24,8 +24,11 @@ from gridgov.accounts.admin import MembershipAdmin, OrganizationAdmin, UserAdmin
 from gridgov.accounts.models import Membership, Organization, User
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission
+from gridgov.cases.admin import CalendarOverrideAdmin, CategoryAdmin
+from gridgov.cases.models import ApiClient, Category
+from gridgov.cases.open311.admin import Open311ClientAdmin
 from gridgov.core.admin import AuditEntryAdmin
-from gridgov.core.models import AuditEntry
+from gridgov.core.models import AuditEntry, CalendarOverride
 from gridgov.grids.admin import CellAdmin, StaffAssignmentAdmin
 from gridgov.grids.models import Cell, StaffAssignment
 from gridgov.registry.admin import (
@@ -108,6 +111,9 @@ admin_site.register(Tag, TagAdmin)
 admin_site.register(Person, PersonAdmin)
 admin_site.register(Lease, LeaseAdmin)
 admin_site.register(ImportJob, ImportJobAdmin)
+admin_site.register(ApiClient, Open311ClientAdmin)
+admin_site.register(Category, CategoryAdmin)
+admin_site.register(CalendarOverride, CalendarOverrideAdmin)
 
 
 def admin_site_urls() -> Any:

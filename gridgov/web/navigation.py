@@ -23,7 +23,8 @@ class NavItem:
     label: Promise
     url_name: str
     icon: str
-    permission: str | None
+    # One code, or alternatives (any of them shows the item), or None for everyone.
+    permission: str | tuple[str, ...] | None
     # View names (``namespace:name``) under which the item is highlighted.
     active_for: tuple[str, ...]
 
@@ -37,7 +38,65 @@ class NavSection:
 NAVIGATION: tuple[NavSection, ...] = (
     NavSection(
         _("Workbench"),
-        (NavItem("home", _("Overview"), "web:home", "speedometer2", None, ("web:home",)),),
+        (
+            NavItem("home", _("Overview"), "web:home", "speedometer2", None, ("web:home",)),
+            NavItem(
+                "notifications",
+                _("Notifications"),
+                "cases:notifications",
+                "bell",
+                None,
+                ("cases:notifications",),
+            ),
+        ),
+    ),
+    NavSection(
+        _("Cases"),
+        (
+            NavItem(
+                "cases",
+                _("Case queues"),
+                "cases:queue",
+                "inboxes",
+                (Perm.CASE_VIEW, Perm.CASE_REPORT),
+                ("cases:queue", "cases:case_detail"),
+            ),
+            NavItem(
+                "case_report",
+                _("Report a problem"),
+                "cases:report",
+                "megaphone",
+                Perm.CASE_REPORT,
+                ("cases:report",),
+            ),
+            NavItem(
+                "case_hotline",
+                _("Hotline intake"),
+                "cases:hotline",
+                "telephone-inbound",
+                Perm.CASE_INTAKE,
+                ("cases:hotline",),
+            ),
+            NavItem(
+                "case_visits",
+                _("Visits"),
+                "cases:visit_home",
+                "qr-code-scan",
+                Perm.CASE_VISIT,
+                ("cases:visit_home", "cases:visit", "cases:qr_sheet"),
+            ),
+            NavItem(
+                "case_map", _("Case map"), "cases:map", "pin-map", Perm.CASE_VIEW, ("cases:map",)
+            ),
+            NavItem(
+                "case_statistics",
+                _("Case statistics"),
+                "cases:statistics",
+                "bar-chart-line",
+                Perm.CASE_STATISTICS,
+                ("cases:statistics",),
+            ),
+        ),
     ),
     NavSection(
         _("Grid management"),
@@ -147,9 +206,11 @@ def navigation_for(actor: Any, *, current_view: str | None) -> list[dict[str, An
     """The sections and items ``actor`` may use, with the current page's item marked active."""
     allowed: dict[str, bool] = {}
 
-    def permitted(permission: str | None) -> bool:
+    def permitted(permission: str | tuple[str, ...] | None) -> bool:
         if permission is None:
             return True
+        if isinstance(permission, tuple):
+            return any(permitted(code) for code in permission)
         if permission not in allowed:
             allowed[permission] = has_permission(actor, permission)
         return allowed[permission]

@@ -100,7 +100,12 @@ def test_generation_writes_one_intact_audit_row(small_town):
     assert entries.count() == 1
     assert entries.get().object_id == "310112112"
     assert entries.get().changes["counts"]["cells"] == 15
-    assert AuditEntry.objects.count() == 1
+    # besides it, only the installation of the default case catalogue
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        "demo.generate",
+        "cases.catalogue_install",
+    }
+    assert AuditEntry.objects.count() == 2
     assert audit_verify().is_intact
 
 

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, F, Func, Prefetch, Q, QuerySet
-from django.db.models.lookups import Exact
+from django.db.models import CharField, Exists, F, Func, Prefetch, Q, QuerySet
+from django.db.models.lookups import Exact, In
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +76,50 @@ def _with_display_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
+# A list row (``PersonPresenter.row``) shows of the cell its code and name, and of the current
+# residency the role and the dwelling's address: the cell's outline (JSON to parse), bounding box,
+# statistics and timestamps, and the residency's and dwelling's other columns, stay in the
+# database for a page of people. A single person (``person_get_for_actor``) comes whole.
+_CELL_UNSHOWN = tuple(
+    f"cell__{name}"
+    for name in (
+        "boundary",
+        "min_lng",
+        "min_lat",
+        "max_lng",
+        "max_lat",
+        "centroid_lng",
+        "centroid_lat",
+        "area_km2",
+        "descendant_count",
+        "staff_count",
+        "statistics_updated_at",
+        "created_at",
+        "updated_at",
+    )
+)
+
+
+def _with_list_relations(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """What a list row shows of the cell, tags and current dwelling, in three queries."""
+    current = (
+        Residency.objects.filter(ended_on__isnull=True)
+        .select_related("dwelling")
+        .only("person", "dwelling", "role", "dwelling__address")
+    )
+    return (
+        queryset.select_related("cell")
+        .defer(*_CELL_UNSHOWN)
+        .prefetch_related(
+            Prefetch(
+                "person_tags",
+                queryset=PersonTag.objects.select_related("tag").order_by("tag__sort_order"),
+            ),
+            Prefetch("residencies", queryset=current, to_attr="current_residencies"),
+        )
+    )
+
+
 def _scoped(actor: Any, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
     return scope_for(actor, permission).filter(Person.objects.all(), code_field="cell__code")
 
@@ -122,19 +166,31 @@ def _prefix_in_list_order(field: str, prefix: str) -> Q:
 
 
 def _matching(candidates: list[Q]) -> list[Q]:
-    """The candidate conditions somebody matches (a one-row index probe each).
+    """The candidate conditions somebody matches (an index probe each, in one query).
 
     An OR of two indexed conditions cannot be walked in list order — PostgreSQL then filters
     the whole pinyin index row by row — and usually all candidates but one match nobody. The
     last candidate, when none before it matched, is kept without a probe: alone, it is the
-    answer either way.
+    answer either way (and it may be the costly one, the people living at an estate).
     """
-    matching: list[Q] = []
-    for position, candidate in enumerate(candidates):
-        is_last = position == len(candidates) - 1
-        if (is_last and not matching) or Person.objects.filter(candidate).exists():
-            matching.append(candidate)
+    *earlier, last = candidates
+    matching = [candidate for candidate, hit in zip(earlier, _probe(earlier), strict=True) if hit]
+    if not matching or _probe([last])[0]:
+        matching.append(last)
     return matching
+
+
+def _probe(conditions: list[Q]) -> list[bool]:
+    """Whether anybody meets each condition, asked in one query (one round trip)."""
+    if not conditions:
+        return []
+    probes = {
+        f"match_{position}": Exists(Person.objects.filter(condition))
+        for position, condition in enumerate(conditions)
+    }
+    # Any one row carries the probes; with no row at all, nobody meets anything.
+    rows = Person.objects.order_by().annotate(**probes).values_list(*probes)[:1]
+    return list(next(iter(rows), [False] * len(conditions)))
 
 
 def _any(conditions: list[Q]) -> Q:
@@ -175,13 +231,29 @@ def _letters_q(text: str) -> Q:
     return _any(matching)
 
 
+class _AmongIds(In):
+    """``column IN (ids)`` for a list of integers; on PostgreSQL one array parameter instead of
+    one parameter per id (an estate's thousand dwellings are otherwise a thousand placeholders
+    to build, send and parse)."""
+
+    def get_prep_lookup(self) -> Any:
+        return list(self.rhs)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        array_type = self.lhs.output_field.cast_db_type(connection)
+        # Written as an array literal: quoting one string is cheaper than adapting a list.
+        literal = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, literal)
+
+
 def _characters_q(fragment: str) -> Q:
     """The beginning of the name, or a fragment of the current dwelling's address."""
     candidates = [_prefix_in_list_order("name", fragment)]
     dwelling_ids = _dwellings_at_address(fragment)
     if dwelling_ids:
         living_at = Residency.objects.filter(
-            ended_on__isnull=True, dwelling_id__in=dwelling_ids
+            _AmongIds(F("dwelling_id"), dwelling_ids), ended_on__isnull=True
         ).values("person_id")
         candidates.append(Q(pk__in=living_at))
     return _any(_matching(candidates))
@@ -261,7 +333,7 @@ def person_list_for_actor(
         people = people.filter(is_migrant=is_migrant)
     if query and query.strip():
         people = people.filter(_search_q(query.strip()))
-    return _with_display_relations(people).order_by("name_pinyin", "id")
+    return _with_list_relations(people).order_by("name_pinyin", "id")
 
 
 def person_get_for_actor(

@@ -18,7 +18,19 @@ from gridgov.web.tests.conftest import sign_in_as
 pytestmark = pytest.mark.django_db
 
 REGISTRY_NAV_KEYS = {"people", "places", "leases", "tags", "imports", "quality"}
-ALL_NAV_KEYS = {"home", "tree", "map", "staff", "admin", "api"} | REGISTRY_NAV_KEYS
+CASE_NAV_KEYS = {
+    "cases",
+    "case_report",
+    "case_hotline",
+    "case_visits",
+    "case_map",
+    "case_statistics",
+}
+ALL_NAV_KEYS = (
+    {"home", "notifications", "tree", "map", "staff", "admin", "api"}
+    | REGISTRY_NAV_KEYS
+    | CASE_NAV_KEYS
+)
 
 
 def _nav_keys(html: str) -> set[str]:
@@ -125,6 +137,7 @@ EXPECTED_NAV = {
     Role.PLATFORM_ADMIN: ALL_NAV_KEYS,
     Role.OPERATOR: {
         "home",
+        "notifications",
         "tree",
         "map",
         "staff",
@@ -133,11 +146,24 @@ EXPECTED_NAV = {
         "leases",
         "tags",
         "quality",
+    }
+    | (CASE_NAV_KEYS - {"case_visits"}),
+    Role.DEPARTMENT_HANDLER: {
+        "home",
+        "notifications",
+        "tree",
+        "map",
+        "places",
+        "cases",
+        "case_map",
+        "case_statistics",
     },
-    Role.DEPARTMENT_HANDLER: {"home", "tree", "map", "places"},
-    Role.COMMUNITY_STAFF: {"home", "tree", "map", "staff"} | REGISTRY_NAV_KEYS,
+    Role.COMMUNITY_STAFF: {"home", "notifications", "tree", "map", "staff"}
+    | REGISTRY_NAV_KEYS
+    | CASE_NAV_KEYS,
     Role.GRID_WORKER: {
         "home",
+        "notifications",
         "tree",
         "map",
         "staff",
@@ -146,9 +172,13 @@ EXPECTED_NAV = {
         "leases",
         "tags",
         "quality",
+        "cases",
+        "case_report",
+        "case_visits",
+        "case_map",
     },
-    Role.PROPERTY_STAFF: {"home", "tree", "map", "places"},
-    Role.RESIDENT: {"home"},
+    Role.PROPERTY_STAFF: {"home", "notifications", "tree", "map", "places", "cases", "case_map"},
+    Role.RESIDENT: {"home", "notifications", "cases", "case_report"},
 }
 
 

@@ -1,0 +1,1 @@
+"""The cases API (``/api/v1/cases/`` …)."""
