@@ -540,3 +540,18 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number handed out on one day (``YYYYMMDD``): one row per day, raised by
+    an ``UPDATE … SET last = last + 1`` so that concurrent reports never share a number."""
+
+    day = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+
+    def __str__(self) -> str:
+        return f"{self.day}:{self.last}"

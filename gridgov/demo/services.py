@@ -326,3 +326,15 @@ def demo_town_generate(
     return GenerationResult(
         profile=profile, seed=seed, counts=dict(context.counts), accounts=list(context.accounts)
     )
+
+
+def demo_open311_key(*, admin_username: str = "admin") -> str:
+    """Issue the demo's Open311 client key (as the demo administrator) and return it, to be
+    printed once as ``Open311 API key: <key>`` (DESIGN D13); only its digest is stored."""
+    from gridgov.cases.services import api_client_issue
+
+    admin = User.objects.get(username=admin_username)
+    _client, key = api_client_issue(
+        actor=admin, name="演示 Open311 客户端", contact="demo@gridgov.invalid"
+    )
+    return key

@@ -28,7 +28,7 @@ from gridgov.cases.models import (
     WhistleSummons,
 )
 from gridgov.cases.services.errors import CaseNotFoundError
-from gridgov.cases.services.policy import ORGANISATION_ROLES, is_authenticated
+from gridgov.cases.services.policy import ORGANISATION_ROLES, can_view, is_authenticated
 
 QUEUES: tuple[str, ...] = ("mine", "department", "cell", "late", "whistled", "grab", "reported")
 DUPLICATE_RADIUS_M = 50
@@ -162,20 +162,35 @@ def queue_counts(*, actor: Any) -> dict[str, int]:
 
 
 def case_get_for_actor(*, actor: Any, case_id: int) -> Case:
+    """One case, if the actor may see it (``policy.can_view``: the same rules as
+    ``visibility``, answered for one row without a filter over the whole table)."""
     case = (
-        cases_for_actor(actor=actor)
-        .select_related("estate", "building", "dwelling", "reporter", "merged_into", "api_client")
+        Case.objects.select_related(
+            "category",
+            "cell",
+            "handling_cell",
+            "department",
+            "property_company",
+            "assignee",
+            "estate",
+            "building",
+            "dwelling",
+            "reporter",
+            "merged_into",
+            "api_client",
+        )
         .filter(pk=case_id)
         .first()
     )
-    if case is None:
+    if case is None or not can_view(actor, case):
         raise CaseNotFoundError()
     return case
 
 
 def case_timeline(*, actor: Any, case: Case) -> list[CaseEvent]:
     """Every step of the case, oldest first, with its attachments."""
-    case_get_for_actor(actor=actor, case_id=case.pk)
+    if not can_view(actor, case):
+        raise CaseNotFoundError()
     return list(
         CaseEvent.objects.filter(case=case)
         .select_related("actor")

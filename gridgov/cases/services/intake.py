@@ -16,12 +16,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import dateparse, timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission
-from gridgov.cases.models import ApiClient, Case, CaseEvent, Category, Channel
+from gridgov.cases.models import (
+    ApiClient,
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    Category,
+    Channel,
+)
 from gridgov.cases.services import notices
 from gridgov.cases.services.attachments import Upload, attachments_store, uploads_check
 from gridgov.cases.services.catalogue import category_for_code
@@ -35,7 +43,6 @@ __all__ = ["Upload", "attributes_check", "case_report", "case_report_from_system
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
-NUMBER_ATTEMPTS = 50
 
 # Who may file through each channel (None: a system or client, no user).
 CHANNEL_PERMISSIONS: Mapping[str, str | None] = {
@@ -119,14 +126,25 @@ def _check_actor(actor: Any, channel: str) -> None:
 
 
 def _next_number(now: datetime) -> str:
+    """The day's next number from its counter row (row-locked until the report commits).
+
+    A day's first report creates the row, starting after any number already used that day
+    (cases loaded in bulk, or written before the counter existed).
+    """
     day = timezone.localtime(now).strftime("%Y%m%d")
-    last = (
-        Case.objects.filter(number__startswith=day)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last[8:]) + 1 if last else 1
+    if not CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1):
+        last = (
+            Case.objects.filter(number__startswith=day)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                CaseNumberCounter.objects.create(day=day, last=(int(last[8:]) if last else 0) + 1)
+        except IntegrityError:  # another report created it first
+            CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
+    sequence = CaseNumberCounter.objects.values_list("last", flat=True).get(day=day)
     return f"{day}{sequence:06d}"
 
 
@@ -148,18 +166,17 @@ def _phone(raw: str) -> tuple[str, str, str]:
 
 
 def _insert(case: Case, now: datetime) -> Case:
-    for _attempt in range(NUMBER_ATTEMPTS):
-        case.number = _next_number(now)
-        try:
-            with transaction.atomic():
-                case.save()
-            return case
-        except IntegrityError:
-            existing = _existing(case.submission_key)
-            if existing is not None:
-                return existing
-            case.pk = None
-    raise IntegrityError("no free case number")
+    """Save a new case; a submission key seen before returns the case it made instead."""
+    case.number = _next_number(now)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        existing = _existing(case.submission_key)
+        if existing is None:
+            raise
+        return existing
+    return case
 
 
 def case_report(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gridgov.demo.console import account_lines
 from gridgov.demo.management.commands.demo_data import generate_with_progress
 from gridgov.demo.plan import DEFAULT_SEED, PROFILES
+from gridgov.demo.services import demo_open311_key
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         for line in account_lines(result.accounts):
             self.stdout.write(line)
+        self.stdout.write(f"Open311 API key: {demo_open311_key()}")
         self.stdout.write("")
         if getattr(settings, "DEMO_MODE", False):
             self.stdout.write(

@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 
 from gridgov.demo.console import ProgressPrinter, account_lines, not_empty_message, summary_lines
 from gridgov.demo.plan import DEFAULT_SEED, PROFILES
-from gridgov.demo.services import DemoDatabaseNotEmptyError, GenerationResult, demo_town_generate
+from gridgov.demo.services import (
+    DemoDatabaseNotEmptyError,
+    GenerationResult,
+    demo_open311_key,
+    demo_town_generate,
+)
 
 
 class Command(BaseCommand):
@@ -24,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(_("Demo accounts:"))
         for line in account_lines(result.accounts):
             self.stdout.write(line)
+        self.stdout.write(f"Open311 API key: {demo_open311_key()}")
 
 
 def generate_with_progress(command: BaseCommand, *, profile: str, seed: int) -> GenerationResult:
