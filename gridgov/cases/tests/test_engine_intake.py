@@ -260,3 +260,15 @@ def test_property_matter_in_an_estate_goes_to_its_company(world: World) -> None:
     outside = report(world, category="property-leak", **POINT_B2, now=T0)
     assert outside.property_company is None
     assert outside.estate is None
+
+
+def test_a_days_numbers_continue_after_cases_written_without_the_counter(world: World) -> None:
+    first = report(world, now=local(2025, 9, 23, 9, 0))
+    assert first.number == "20250923000001"
+    # Cases loaded in bulk (the demo's history, a migration) carry numbers the counter never
+    # handed out; the first report of such a day continues after the highest of them.
+    Case.objects.filter(pk=first.pk).update(number="20250924000041")
+    later = report(world, now=local(2025, 9, 24, 9, 0))
+    assert later.number == "20250924000042"
+    assert report(world, now=local(2025, 9, 24, 9, 5)).number == "20250924000043"
+    assert report(world, now=local(2025, 9, 23, 18, 0)).number == "20250923000002"
