@@ -167,9 +167,11 @@ def _phone(raw: str) -> tuple[str, str, str]:
 
 def _insert(case: Case, now: datetime) -> Case:
     """Save a new case; a submission key seen before returns the case it made instead."""
-    case.number = _next_number(now)
     try:
+        # One savepoint for the number and the row: a repeated submission rolls back the
+        # counter too, so a day's numbers have no gaps.
         with transaction.atomic():
+            case.number = _next_number(now)
             case.save()
     except IntegrityError:
         existing = _existing(case.submission_key)
