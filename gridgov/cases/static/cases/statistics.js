@@ -34,7 +34,10 @@
   });
   chart("gg-chart-channel", {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-    series: [{ type: "pie", radius: ["35%", "65%"], data: data.channel.map(function (r) { return { name: r.label, value: r.accepted }; }) }]
+    // Channel names are long (热线（12345/365）): a legend below instead of labels beside the ring,
+    // which a narrow card would cut off.
+    legend: { bottom: 0, type: "scroll" },
+    series: [{ type: "pie", radius: ["35%", "62%"], center: ["50%", "44%"], label: { show: false }, data: data.channel.map(function (r) { return { name: r.label, value: r.accepted }; }) }]
   });
   function bars(id, rows) {
     rows = rows.slice(0, 15);
