@@ -34,7 +34,7 @@ from gridgov.cases.api.common import (
     uploads,
     visit_row,
 )
-from gridgov.cases.models import Attachment, Case, Status
+from gridgov.cases.models import Case, Status
 from gridgov.core import notifications
 from gridgov.registry.api.common import errors, page
 
@@ -137,10 +137,7 @@ class CaseDetailView(APIView):
 
 
 def _merge_target(request: Request, number: str) -> int:
-    target = selectors.cases_for_actor(actor=request.user).filter(number=number.strip()).first()
-    if target is None:
-        raise Http404
-    return target.pk
+    return selectors.case_id_for_number(actor=request.user, number=number)
 
 
 def _call_action(request: Request, case: Case, action: str, d: dict[str, Any]) -> None:
@@ -307,16 +304,7 @@ class AttachmentView(APIView):
     """A file of a case or a visit, for whoever may see that case or visit."""
 
     def get(self, request: Request, pk: int) -> FileResponse:
-        item = Attachment.objects.filter(pk=pk).first()
-        if item is None:
-            raise Http404
-        if item.case_id:
-            selectors.case_get_for_actor(actor=request.user, case_id=item.case_id)
-        elif not (
-            item.visit_id
-            and selectors.visits_for_actor(actor=request.user).filter(pk=item.visit_id).exists()
-        ):
-            raise Http404
+        item = selectors.attachment_get_for_actor(actor=request.user, attachment_id=pk)
         response = FileResponse(item.file.open("rb"), content_type=item.content_type)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"

@@ -10,6 +10,8 @@ from typing import Any
 
 _EXPORTS: dict[str, str] = {
     "QUEUES": "cases",
+    "attachment_get_for_actor": "cases",
+    "case_id_for_number": "cases",
     "cases_for_actor": "cases",
     "case_queue": "cases",
     "case_get_for_actor": "cases",

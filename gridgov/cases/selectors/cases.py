@@ -21,6 +21,7 @@ from gridgov.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from gridgov.accounts.scoping import active_memberships
 from gridgov.cases.models import (
     OPEN_STATUSES,
+    Attachment,
     Case,
     CaseEvent,
     Status,
@@ -310,3 +311,25 @@ def visits_for_actor(*, actor: Any, building_id: int | None = None) -> QuerySet[
     if building_id is not None:
         result = result.filter(building_id=building_id)
     return result.order_by("-at", "-id")
+
+
+def attachment_get_for_actor(*, actor: Any, attachment_id: int) -> Attachment:
+    """A case's or a visit's file, for someone who may see that case or visit; otherwise
+    ``CaseNotFoundError``, exactly as for a file that does not exist."""
+    item = Attachment.objects.filter(pk=attachment_id).first()
+    if item is None:
+        raise CaseNotFoundError()
+    if item.case_id:
+        case_get_for_actor(actor=actor, case_id=item.case_id)
+    elif not (item.visit_id and visits_for_actor(actor=actor).filter(pk=item.visit_id).exists()):
+        raise CaseNotFoundError()
+    return item
+
+
+def case_id_for_number(*, actor: Any, number: str) -> int:
+    """The id of the case with this number, if the actor may see it (merging names the case
+    to keep by its number); ``CaseNotFoundError`` otherwise."""
+    target = Case.objects.filter(number=(number or "").strip()).values_list("pk", flat=True).first()
+    if target is None:
+        raise CaseNotFoundError()
+    return case_get_for_actor(actor=actor, case_id=target).pk

@@ -120,3 +120,32 @@ def test_open_cases_on_the_map(world: World) -> None:
     assert len(open_cases_geojson(actor=world.operator)["features"]) == 2
     assert open_cases_geojson(actor=world.operator, late_only=True)["features"] == []
     assert case.status == Status.NEW
+
+
+def test_files_and_case_numbers_are_found_only_by_those_who_may_see_them(world: World) -> None:
+    from gridgov.cases.selectors import attachment_get_for_actor, case_id_for_number
+    from gridgov.cases.services import Upload, visit_record
+    from gridgov.cases.services.errors import CaseNotFoundError
+    from gridgov.cases.tests.helpers_engine import PNG, report
+
+    case = report(world, uploads=[Upload("a.png", "image/png", PNG)])
+    photo = case.attachments.get()
+    assert attachment_get_for_actor(actor=world.resident, attachment_id=photo.pk) == photo
+    assert case_id_for_number(actor=world.operator, number=f" {case.number} ") == case.pk
+    with pytest.raises(CaseNotFoundError):
+        attachment_get_for_actor(actor=world.other_resident, attachment_id=photo.pk)
+    with pytest.raises(CaseNotFoundError):
+        case_id_for_number(actor=world.other_resident, number=case.number)
+    with pytest.raises(CaseNotFoundError):
+        case_id_for_number(actor=world.operator, number="20000101000001")
+
+    visit = visit_record(
+        actor=world.gridworker,
+        building_id=world.building.pk,
+        note="楼道堆物",
+        uploads=[Upload("b.png", "image/png", PNG)],
+    )
+    visit_photo = visit.attachments.get()
+    assert attachment_get_for_actor(actor=world.gridworker, attachment_id=visit_photo.pk)
+    with pytest.raises(CaseNotFoundError):
+        attachment_get_for_actor(actor=world.resident, attachment_id=visit_photo.pk)

@@ -22,11 +22,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts.models import Organization, User
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import active_memberships, scope_for
+from gridgov.accounts.scoping import active_memberships
 from gridgov.cases import forms as case_forms
 from gridgov.cases import services
-from gridgov.cases.models import Attachment, Case, WhistleSummons
-from gridgov.cases.selectors import case_get_for_actor, case_timeline, duplicate_candidates
+from gridgov.cases.models import Case, WhistleSummons
+from gridgov.cases.selectors import (
+    attachment_get_for_actor,
+    case_get_for_actor,
+    case_id_for_number,
+    case_timeline,
+    duplicate_candidates,
+)
+from gridgov.cases.services.errors import CaseNotFoundError
 from gridgov.cases.views.common import STATUS_TONES, require, uploads_from
 
 
@@ -53,12 +60,10 @@ def _int(value: Any) -> int | None:
 
 
 def _merge_target(actor: Any, number: str) -> int:
-    target = Case.objects.filter(number=number.strip()).values_list("pk", flat=True).first()
-    if target is None:
-        raise ValidationError({"into_case": _("No case has this number.")})
-    # Visible to the actor, or refused as not found.
-    case_get_for_actor(actor=actor, case_id=target)
-    return int(target)
+    try:
+        return case_id_for_number(actor=actor, number=number)
+    except CaseNotFoundError:
+        raise ValidationError({"into_case": _("No case has this number.")}) from None
 
 
 @dataclass(frozen=True)
@@ -390,18 +395,8 @@ def summons_report_in(request: HttpRequest, pk: int, summons_id: int) -> HttpRes
 @require_GET
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """A case's or a visit's file, only for someone who may see the case or the visit."""
-    item = get_object_or_404(Attachment.objects.select_related("visit__cell"), pk=pk)
-    if item.case_id:
-        _case_or_404(request, item.case_id)
-    elif item.visit_id:
-        visit = item.visit
-        if visit is None or not (
-            visit.worker_id == request.user.pk
-            or scope_for(request.user, Perm.CASE_VIEW).covers(visit.cell.code)
-        ):
-            raise Http404
-    else:
-        raise Http404
+    require(request, Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_VISIT)
+    item = attachment_get_for_actor(actor=request.user, attachment_id=pk)
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Cache-Control"] = "private, max-age=600"
     response["X-Content-Type-Options"] = "nosniff"
