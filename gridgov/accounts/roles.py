@@ -51,6 +51,9 @@ class Perm:
     CASE_HANDLE = "cases.handle"  # accept, work on, resolve the cases routed to one's body
     CASE_DISPATCH = "cases.dispatch"  # route, merge, escalate, whistle, close
     CASE_VISIT = "cases.visit"  # 电子走访
+    CASE_CALLBACK = (
+        "cases.record_callback"  # 回访: the satisfaction of a reporter without an account
+    )
     CASE_STATISTICS = "cases.view_statistics"
     CASE_CATALOGUE = "cases.manage_catalogue"
     OPEN311_CLIENTS = "cases.manage_api_clients"
@@ -69,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_INTAKE,
             Perm.CASE_HANDLE,
             Perm.CASE_DISPATCH,
+            Perm.CASE_CALLBACK,
             Perm.CASE_STATISTICS,
             Perm.DASHBOARD_VIEW,
             Perm.CELL_VIEW,
@@ -98,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_HANDLE,
             Perm.CASE_DISPATCH,
             Perm.CASE_VISIT,
+            Perm.CASE_CALLBACK,
             Perm.CASE_STATISTICS,
             Perm.DASHBOARD_VIEW,
             Perm.CELL_VIEW,

@@ -15,6 +15,7 @@ urlpatterns = [
         name="api-case-action",
     ),
     path("cases/<int:pk>/rating/", views.CaseRatingView.as_view(), name="api-case-rating"),
+    path("cases/<int:pk>/callback/", views.CaseCallbackView.as_view(), name="api-case-callback"),
     path(
         "cases/<int:pk>/duplicates/",
         views.CaseDuplicatesView.as_view(),

@@ -19,6 +19,7 @@ from gridgov.registry.views.forms import add_service_errors
 
 __all__ = [
     "ActionForm",
+    "CallbackForm",
     "DispatchForm",
     "HotlineForm",
     "MergeForm",
@@ -300,3 +301,31 @@ class RateForm(ActionForm):
         label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     reopen = forms.BooleanField(label=_("Not solved — reopen the case"), required=False)
+
+
+class CallbackForm(ActionForm):
+    """回访: what the reporter said on the phone, on the 1–5 scale of the resident's rating."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        coerce=int,
+        choices=[
+            (5, _("Very satisfied")),
+            (4, _("Satisfied")),
+            (3, _("Fairly satisfied")),
+            (2, _("Not satisfied")),
+            (1, _("Very dissatisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("What the person said"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reopen = forms.BooleanField(
+        label=_("Not solved — reopen the case"),
+        required=False,
+        help_text=_("Only with “Not satisfied” or “Very dissatisfied”."),
+    )

@@ -238,6 +238,25 @@ class RatingSerializer(serializers.Serializer[Any]):
     )
 
 
+class CallbackSerializer(serializers.Serializer[Any]):
+    rating = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        help_text="The reporter's satisfaction: 5 very satisfied, 4 satisfied, 3 fairly "
+        "satisfied, 2 not satisfied, 1 very dissatisfied.",
+    )
+    comment = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="What the person said.",
+    )
+    reopen = serializers.BooleanField(
+        required=False, default=False, help_text="With a rating of 2 or less: reopen the case."
+    )
+
+
 class ReportInSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 

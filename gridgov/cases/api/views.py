@@ -108,7 +108,7 @@ class CaseListView(APIView):
 
     @extend_schema(
         request=s.CaseReportSerializer,
-        responses={201: s.CaseDetailSerializer, **errors(400, 403)},
+        responses={201: s.CaseSerializer, **errors(400, 403)},
     )
     @engine_call
     def post(self, request: Request) -> Response:
@@ -117,14 +117,14 @@ class CaseListView(APIView):
         data = dict(form.validated_data)
         data.pop("files", None)
         case = services.case_report(actor=request.user, uploads=uploads(request), **data)
-        try:
-            return _detail_response(request, case.pk, code=status.HTTP_201_CREATED)
-        except Http404:
-            # Filed for someone else, somewhere outside the filer's own area: the number only.
-            return Response(
-                {"id": case.pk, "number": case.number, "status": case.status},
-                status=status.HTTP_201_CREATED,
-            )
+        if selectors.case_visible_to(actor=request.user, case=case):
+            # The case as lists show it; its timeline is one GET away.
+            return Response(case_row(case), status=status.HTTP_201_CREATED)
+        # Filed for someone else, somewhere outside the filer's own area: the number only.
+        return Response(
+            {"id": case.pk, "number": case.number, "status": case.status},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema(tags=["cases"])
@@ -262,6 +262,25 @@ class CaseRatingView(APIView):
         form = s.RatingSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.case_rate(actor=request.user, case_id=pk, **form.validated_data)
+        return _detail_response(request, pk)
+
+
+@extend_schema(
+    tags=["cases"],
+    request=s.CallbackSerializer,
+    responses={200: s.CaseDetailSerializer, **errors(400, 403, 404)},
+)
+class CaseCallbackView(APIView):
+    """回访: staff record the satisfaction of a reporter without an account (hotline, visit,
+    Open311, alarm) after the case is resolved; needs ``cases.record_callback`` over the case's
+    area, once, never by whoever worked on the case (403); a rating of 2 or less may reopen it."""
+
+    @engine_call
+    def post(self, request: Request, pk: int) -> Response:
+        selectors.case_get_for_actor(actor=request.user, case_id=pk)
+        form = s.CallbackSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.case_rate_by_callback(actor=request.user, case_id=pk, **form.validated_data)
         return _detail_response(request, pk)
 
 

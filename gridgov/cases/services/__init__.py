@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "UploadRejectedError": "errors",
     "NotAllowedError": "errors",
     "RatingNotAllowedError": "errors",
+    "CallbackNotAllowedError": "errors",
     # catalogue
     "catalogue_install_defaults": "catalogue",
     "category_for_code": "catalogue",
@@ -61,6 +62,9 @@ _EXPORTS: dict[str, str] = {
     "squad_add_member": "escalation",
     # closure
     "case_rate": "closure",
+    "case_rate_by_callback": "closure",
+    "callback_refusal": "closure",
+    "CALLBACK_CHANNELS": "closure",
     "close_unrated_cases": "closure",
     # deadlines
     "due_at": "deadlines",

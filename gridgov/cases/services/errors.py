@@ -61,6 +61,13 @@ class RatingNotAllowedError(CaseError):
     default_code = "rating_not_allowed"
 
 
+class CallbackNotAllowedError(NotAllowedError):
+    """回访: the actor may not record the reporter's satisfaction for this case."""
+
+    default_message = _("You may not record a callback for this case.")
+    default_code = "callback_not_allowed"
+
+
 class CaseNotFoundError(Http404):
     """An unknown case, or one outside the actor's scope (the two look the same on purpose)."""
 

@@ -75,6 +75,7 @@ OTHER_ACTIONS: Mapping[str, frozenset[str]] = {
     "squad": frozenset(_OPEN),
     "comment": frozenset(Status.values),
     "rate": frozenset({Status.RESOLVED, Status.CLOSED}),
+    "callback": frozenset({Status.RESOLVED, Status.CLOSED}),
 }
 
 
@@ -609,6 +610,12 @@ def case_comment(
     return event
 
 
+def _can_record_callback(actor: Any, case: Case) -> bool:
+    from gridgov.cases.services.closure import can_record_callback
+
+    return can_record_callback(actor, case)
+
+
 def allowed_actions(*, actor: Any, case: Case) -> list[str]:
     """The steps the actor may take on the case now (pages show a button for each)."""
     if not policy.is_authenticated(actor):
@@ -634,6 +641,7 @@ def allowed_actions(*, actor: Any, case: Case) -> list[str]:
         "squad": dispatch or handle,
         "comment": view,
         "rate": case.reporter_id == actor.pk and case.rating is None,
+        "callback": _can_record_callback(actor, case),
     }
     actions: list[str] = []
     for action, allowed in may.items():

@@ -5,7 +5,10 @@
 * handlers (``CASE_HANDLE``): the assignee; staff of the department or property company the
   case is routed to (department handlers, property staff) within their area; grid workers and
   others holding the permission over the cell by area;
-* the reporter: comments and the rating.
+* the reporter: comments and the rating;
+* callback recorders (``CASE_CALLBACK``: operations centre, community staff) over the case's
+  cell or the cell handling it: the satisfaction of a reporter without an account (回访), never
+  for a case they worked on (``closure.callback_refusal``).
 """
 
 from __future__ import annotations

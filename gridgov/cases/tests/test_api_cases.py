@@ -7,8 +7,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from gridgov.accounts.roles import Role
-from gridgov.cases.models import Case, Status
-from gridgov.cases.services import case_dispatch, case_whistle
+from gridgov.cases.models import Case, CaseEvent, Channel, Status
+from gridgov.cases.services import (
+    case_dispatch,
+    case_resolve,
+    case_start,
+    case_whistle,
+)
 from gridgov.cases.tests.helpers_engine import (  # noqa: F401 - fixture
     POINT_A1,
     _member,
@@ -169,6 +174,90 @@ def test_accepting_follows_each_roles_rights(role, users, case):
         assert response.json()["status"] == Status.ACCEPTED
     else:
         assert set(response.json()) >= {"code", "message"}
+
+
+def _resolved_hotline_case(world) -> Case:
+    case = report(world, actor=world.operator, channel=Channel.HOTLINE, now=None)
+    case_dispatch(
+        actor=world.operator,
+        case_id=case.pk,
+        department_id=world.urban.pk,
+        assignee_id=world.handler.pk,
+    )
+    case_start(actor=world.handler, case_id=case.pk)
+    return case_resolve(actor=world.handler, case_id=case.pk, note="已更换灯泡")
+
+
+# role → recording the callback (回访) of a resolved hotline case in micro-grid a1: 200, 403
+# (sees it but holds no callback right, or resolved it) or 404 (does not see it)
+CALLBACK = {
+    "admin": 200,
+    "operator": 200,
+    "handler": 403,
+    "other_handler": 404,
+    "community": 404,
+    "gridworker": 403,
+    "property_staff": 404,
+    "resident": 404,
+    "other_resident": 404,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_recording_a_callback_follows_each_roles_rights(role, users, world):
+    case = _resolved_hotline_case(world)
+    client = _client(users[role])
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/callback/", {"rating": 4, "comment": "灯亮了"}, format="json"
+    )
+    assert response.status_code == CALLBACK[role], response.content
+    case.refresh_from_db()
+    if response.status_code == 200:
+        body = response.json()
+        assert (body["status"], body["rating"]) == (Status.CLOSED, 4)
+        assert [step["action"] for step in body["timeline"]][-2:] == ["rated", "closed"]
+        assert "callback" not in body["allowed_actions"]
+    else:
+        assert set(response.json()) >= {"code", "message"}
+        assert (case.status, case.rating) == (Status.RESOLVED, None)
+
+
+def test_the_callback_endpoint_is_offered_refused_once_and_reopens(world):
+    case = _resolved_hotline_case(world)
+    operator = _client(world.operator)
+    assert "callback" in operator.get(f"/api/v1/cases/{case.pk}/").json()["allowed_actions"]
+    assert (
+        "callback"
+        not in (_client(world.handler).get(f"/api/v1/cases/{case.pk}/").json()["allowed_actions"])
+    )
+    out_of_range = operator.post(f"/api/v1/cases/{case.pk}/callback/", {"rating": 6})
+    assert out_of_range.status_code == 400
+    mild = operator.post(f"/api/v1/cases/{case.pk}/callback/", {"rating": 3, "reopen": True})
+    assert mild.status_code == 400
+    assert mild.json()["code"] == "reopen_needs_low_rating"
+    assert Case.objects.get(pk=case.pk).rating is None
+
+    reopened = operator.post(
+        f"/api/v1/cases/{case.pk}/callback/",
+        {"rating": 1, "comment": "还是不亮", "reopen": True},
+        format="json",
+    )
+
+    assert reopened.status_code == 200, reopened.content
+    assert reopened.json()["status"] == Status.DISPATCHED
+    assert reopened.json()["reopen_count"] == 1
+    rated = CaseEvent.objects.get(case=case, action=CaseEvent.Action.RATED)
+    assert rated.data["callback"] is True
+    assert rated.data["recorded_by"] == world.operator.pk
+    again = operator.post(f"/api/v1/cases/{case.pk}/callback/", {"rating": 5})
+    assert again.status_code == 400
+    assert again.json()["code"] == "rating_not_allowed"
+
+
+def test_a_residents_own_case_takes_no_callback_over_the_api(world, case):
+    response = _client(world.operator).post(f"/api/v1/cases/{case.pk}/callback/", {"rating": 5})
+    assert response.status_code == 400
+    assert response.json()["code"] == "callback_wrong_channel"
 
 
 def test_anonymous_callers_get_nothing(case):
@@ -338,6 +427,7 @@ def test_the_cases_endpoints_are_in_the_schema_without_warnings(world):
         "/api/v1/cases/{id}/",
         "/api/v1/cases/{id}/actions/{action}/",
         "/api/v1/cases/{id}/rating/",
+        "/api/v1/cases/{id}/callback/",
         "/api/v1/cases/statistics/",
         "/api/v1/case-categories/",
         "/api/v1/visits/",

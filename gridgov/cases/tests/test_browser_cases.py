@@ -1,6 +1,7 @@
-"""Browser journeys through the case pages with Debian's chromium: a resident's report walked
-to a rated closure by the handler, the operations centre and the resident; the hotline form;
-a grid worker's visit reached from a building's QR page."""
+"""Browser journeys through the case pages with Debian's chromium, each from intake to a rated
+closure: a resident's report rated by herself; a hotline call and a grid worker's visit (reached
+from a building's QR page) rated at the callback (回访) by the operations centre and by the
+community."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
+# The filled colour of each satisfaction answer once chosen (Bootstrap's success/secondary/danger).
+SOLID = {
+    5: "rgb(25, 135, 84)",
+    4: "rgb(25, 135, 84)",
+    3: "rgb(108, 117, 125)",
+    2: "rgb(220, 53, 69)",
+    1: "rgb(220, 53, 69)",
+}
 # Set GRIDGOV_SCREENSHOTS to a folder to keep a picture of each page the journeys pass.
 SHOTS = os.environ.get("GRIDGOV_SCREENSHOTS", "")
 
@@ -31,7 +40,9 @@ SHOTS = os.environ.get("GRIDGOV_SCREENSHOTS", "")
 def _shot(page: Any, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(Path(SHOTS) / f"{name}.png"), full_page=True, animations="disabled"
+        )
 
 
 def _context_for(browser: Any, live_server: Any, user: Any, *, phone: bool = False) -> Any:
@@ -66,6 +77,68 @@ def _act(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
             field.fill(value)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
+
+
+def _page(context: Any) -> Any:
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _handle_to_resolved(
+    live_server: Any, case: Case, handler_page: Any, operator_page: Any, world: Any
+) -> None:
+    """The department handler accepts, the operations centre dispatches it to him, he starts
+    and resolves it — each by the buttons of the case page."""
+    url = f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}"
+    handler_page.goto(url)
+    _act(handler_page, "accept")
+    operator_page.goto(url)
+    _act(
+        operator_page,
+        "dispatch",
+        {
+            "[name=dispatch-department]": str(world.department.pk),
+            "[name=dispatch-assignee]": str(world.users["handler"].pk),
+        },
+    )
+    handler_page.goto(url)
+    _act(handler_page, "start")
+    _act(handler_page, "resolve", {"[name=resolve-note]": "已更换栏杆并加固"})
+    assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
+
+
+def _record_callback(page: Any, rating: int, words: str, shot: str) -> None:
+    """回访 on the case page: tap the satisfaction, type what the person said, save."""
+    form = page.locator("#gg-callback form")
+    form.scroll_into_view_if_needed()
+    page.click(f"label[for=gg-callback-{rating}]")
+    assert page.is_checked(f"#gg-callback-{rating}")
+    # the chosen answer turns solid in its colour, so the choice is plain to see
+    page.wait_for_function(
+        "([selector, colour]) => getComputedStyle(document.querySelector(selector))"
+        ".backgroundColor === colour",
+        arg=[f"label[for=gg-callback-{rating}]", SOLID[rating]],
+    )
+    page.fill("[name=callback-comment]", words)
+    _shot(page, shot)
+    with page.expect_navigation():
+        page.click("#gg-callback-submit")
+
+
+def _assert_closed_with_rating(page: Any, case: Case, rating: int, by: Any) -> None:
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert case.rating == rating
+    assert page.get_attribute("#gg-case-head [data-status]", "data-status") == Status.CLOSED
+    assert f"{rating}/5" in page.inner_text("#gg-rating")
+    assert (by.display_name or by.username) in page.inner_text("#gg-rating-callback")
+    assert page.locator("#gg-callback").count() == 0
+    timeline = page.locator("#gg-timeline [data-event]").evaluate_all(
+        "els => els.map(e => e.dataset.event)"
+    )
+    assert timeline[-2:] == ["rated", "closed"]
+    assert "回访" in page.inner_text("#gg-timeline [data-event=rated]")
 
 
 def test_a_resident_report_is_walked_to_a_rated_closure(
@@ -172,13 +245,12 @@ def test_a_resident_report_is_walked_to_a_rated_closure(
         context.close()
 
 
-def test_the_hotline_operator_files_a_call_with_the_callers_words(
+def test_a_hotline_call_is_walked_to_a_closure_rated_at_the_callback(
     chromium_browser, live_server, town
 ):
     world = build_case_world(town)
     context = _context_for(chromium_browser, live_server, world.users["operator"])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = _page(context)
     page.goto(f"{live_server.url}{reverse('cases:hotline')}")
     page.fill("#id_reporter_name", "王阿姨")
     page.fill("#id_reporter_phone", "13912345678")
@@ -199,10 +271,23 @@ def test_the_hotline_operator_files_a_call_with_the_callers_words(
     html = page.content()
     assert "13912345678" not in html
     assert "5678" in html
-    context.close()
+
+    # the department handles it through the case page
+    handler = _context_for(chromium_browser, live_server, world.users["handler"])
+    _handle_to_resolved(live_server, case, _page(handler), page, world)
+
+    # the operator calls 王阿姨 back and records that she is satisfied
+    page.goto(f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}")
+    assert "王阿姨" in page.inner_text("#gg-callback-who")
+    assert "139****5678" in page.inner_text("#gg-callback-who")
+    _record_callback(page, 4, "栏杆已经修好了，比较满意", "desktop-callback")
+    _assert_closed_with_rating(page, case, 4, world.users["operator"])
+    _shot(page, "desktop-case-closed-callback")
+    for item in (context, handler):
+        item.close()
 
 
-def test_a_grid_worker_scans_a_building_and_records_a_visit_that_opens_a_case(
+def test_a_grid_workers_visit_case_is_walked_to_a_closure_rated_at_the_callback(
     chromium_browser, live_server, town, tmp_path
 ):
     world = build_case_world(town)
@@ -237,4 +322,20 @@ def test_a_grid_worker_scans_a_building_and_records_a_visit_that_opens_a_case(
     assert visit.case is not None
     assert visit.case.channel == Channel.VISIT
     assert page.url.endswith(reverse("cases:case_detail", args=[visit.case_id]))
-    context.close()
+
+    # the department handles it, dispatched by the operations centre
+    handler = _context_for(chromium_browser, live_server, world.users["handler"])
+    operator = _context_for(chromium_browser, live_server, world.users["operator"])
+    _handle_to_resolved(live_server, visit.case, _page(handler), _page(operator), world)
+
+    # the community's staff call the household back from a phone and record its satisfaction
+    community = _context_for(chromium_browser, live_server, world.users["community"], phone=True)
+    cpage = _page(community)
+    cpage.goto(f"{live_server.url}{reverse('cases:case_detail', args=[visit.case_id])}")
+    assert cpage.locator("#gg-callback").is_visible()
+    _shot(cpage, "phone-callback-form")
+    _record_callback(cpage, 5, "杂物已经清走了，很满意", "phone-callback-filled")
+    _assert_closed_with_rating(cpage, visit.case, 5, world.users["community"])
+    _shot(cpage, "phone-case-closed-callback")
+    for item in (context, handler, operator, community):
+        item.close()

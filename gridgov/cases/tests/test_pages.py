@@ -435,6 +435,128 @@ def test_a_rating_by_someone_who_did_not_report_is_refused(world, case):
     assert Case.objects.get(pk=case.pk).rating is None
 
 
+# ---- the callback (回访) on a hotline case ---------------------------------------------------
+
+
+def _resolved_hotline_case(world: CaseWorld) -> Case:
+    case = world.report(
+        by="operator",
+        channel=Channel.HOTLINE,
+        reporter_name="王阿姨",
+        reporter_phone="13912345678",
+    )
+    services.case_dispatch(
+        actor=world.users["operator"],
+        case_id=case.pk,
+        department_id=world.department.pk,
+        assignee_id=world.users["handler"].pk,
+    )
+    services.case_start(actor=world.users["handler"], case_id=case.pk)
+    return services.case_resolve(actor=world.users["handler"], case_id=case.pk, note="已修好")
+
+
+# role → (the callback form on the page, POSTing a callback): the page is 404 for whoever
+# does not see the case; the handler who resolved it and the grid worker see it, may not record.
+CALLBACK = {
+    "admin": (True, 302),
+    "operator": (True, 302),
+    "handler": (False, 403),
+    "community": (True, 302),
+    "gridworker": (False, 403),
+    "gridworker_b": (False, 404),
+    "property": (False, 404),
+    "resident": (False, 404),
+    "neighbour": (False, 404),
+}
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_the_callback_form_and_action_follow_each_roles_rights(world, who):
+    case = _resolved_hotline_case(world)
+    client = _client(world, who)
+    page = client.get(reverse("cases:case_detail", args=[case.pk]))
+    shows_form = page.status_code == 200 and 'id="gg-callback"' in page.content.decode()
+    response = client.post(
+        reverse("cases:case_action", args=[case.pk, "callback"]),
+        {"callback-rating": "4", "callback-comment": "修好了"},
+    )
+    assert (shows_form, response.status_code) == CALLBACK[who]
+    case.refresh_from_db()
+    if response.status_code == 302:
+        assert (case.status, case.rating) == (Status.CLOSED, 4)
+    else:
+        assert (case.status, case.rating) == (Status.RESOLVED, None)
+
+
+def test_the_operator_records_a_callback_in_the_page_and_the_case_shows_it(world):
+    case = _resolved_hotline_case(world)
+    operator = _client(world, "operator")
+    page = operator.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "王阿姨" in page
+    assert "139****5678" in page
+    assert "13912345678" not in page
+    assert set(re.findall(r'id="gg-callback-(\d)"', page)) == {"1", "2", "3", "4", "5"}
+    assert 'data-action-toggle="callback"' not in page
+
+    response = operator.post(
+        reverse("cases:case_action", args=[case.pk, "callback"]),
+        {"callback-rating": "5", "callback-comment": "栏杆修好了，很满意"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    done = Case.objects.get(pk=case.pk)
+    assert (done.status, done.rating, done.rating_comment) == (
+        Status.CLOSED,
+        5,
+        "栏杆修好了，很满意",
+    )
+    html = response.content.decode()
+    assert 'id="gg-callback"' not in html
+    assert 'id="gg-rating-callback"' in html
+    assert "5/5" in html
+
+
+def test_a_reopening_callback_with_a_good_rating_shows_the_reason_and_saves_nothing(world):
+    case = _resolved_hotline_case(world)
+    response = _client(world, "operator").post(
+        reverse("cases:case_action", args=[case.pk, "callback"]),
+        {"callback-rating": "4", "callback-reopen": "on"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="gg-callback"' in html
+    assert "只有 2 分及以下的评价才能重新办理。" in html
+    assert re.search(r'id="gg-callback-4" autocomplete="off" checked', html)
+    case.refresh_from_db()
+    assert (case.status, case.rating) == (Status.RESOLVED, None)
+
+
+def test_an_unsatisfied_callback_in_the_page_reopens_the_case(world):
+    case = _resolved_hotline_case(world)
+    response = _client(world, "community").post(
+        reverse("cases:case_action", args=[case.pk, "callback"]),
+        {"callback-rating": "1", "callback-comment": "栏杆还是松的", "callback-reopen": "on"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.rating, case.reopen_count) == (Status.DISPATCHED, 1, 1)
+    assert case.events.get(action=CaseEvent.Action.REOPENED).note == "栏杆还是松的"
+
+
+def test_a_residents_own_case_offers_no_callback(world, case):
+    services.case_accept(actor=world.users["handler"], case_id=case.pk)
+    services.case_start(actor=world.users["handler"], case_id=case.pk)
+    services.case_resolve(actor=world.users["handler"], case_id=case.pk, note="好了")
+    page = _client(world, "operator").get(reverse("cases:case_detail", args=[case.pk]))
+    assert 'id="gg-callback"' not in page.content.decode()
+    response = _client(world, "operator").post(
+        reverse("cases:case_action", args=[case.pk, "callback"]), {"callback-rating": "5"}
+    )
+    assert response.status_code == 403
+    assert Case.objects.get(pk=case.pk).rating is None
+
+
 def test_whistle_form_summons_departments_and_they_report_in(world, case):
     operator = _client(world, "operator")
     other = world.department.__class__.objects.get(code="dept-greening")

@@ -25,7 +25,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import active_memberships
 from gridgov.cases import forms as case_forms
 from gridgov.cases import services
-from gridgov.cases.models import Case, WhistleSummons
+from gridgov.cases.models import Case, CaseEvent, WhistleSummons
 from gridgov.cases.selectors import (
     attachment_get_for_actor,
     case_get_for_actor,
@@ -244,6 +244,19 @@ ACTIONS: dict[str, Action] = {
         ),
         tone="success",
     ),
+    "callback": Action(
+        gettext_lazy("Record the callback"),
+        "telephone",
+        case_forms.CallbackForm,
+        lambda a, c, d, r: services.case_rate_by_callback(
+            actor=a,
+            case_id=c.pk,
+            rating=d["rating"],
+            comment=d.get("comment", ""),
+            reopen=bool(d.get("reopen")),
+        ),
+        tone="success",
+    ),
     "comment": Action(
         gettext_lazy("Add a note"),
         "chat-left-text",
@@ -301,11 +314,13 @@ def _render_case(
         list(duplicate_candidates(actor=request.user, case=case)[:10]) if "merge" in allowed else []
     )
     now = timezone.now()
+    timeline = case_timeline(actor=request.user, case=case)
     context = {
         "case": case,
         "tone": STATUS_TONES.get(case.status, "secondary"),
         "tones": STATUS_TONES,
-        "timeline": case_timeline(actor=request.user, case=case),
+        "timeline": timeline,
+        "callback_event": _last_callback(timeline) if case.rating is not None else None,
         "attachments": list(case.attachments.all()),
         "whistles": list(
             case.whistles.prefetch_related("summonses__department").select_related(
@@ -314,9 +329,12 @@ def _render_case(
         ),
         "squad": list(case.squad.select_related("organization")),
         "duplicates": duplicates,
-        "action_forms": [row for row in action_forms if row["name"] not in ("comment", "rate")],
+        "action_forms": [
+            row for row in action_forms if row["name"] not in ("comment", "rate", "callback")
+        ],
         "comment_form": next((row for row in action_forms if row["name"] == "comment"), None),
         "rate_form": next((row for row in action_forms if row["name"] == "rate"), None),
+        "callback_form": next((row for row in action_forms if row["name"] == "callback"), None),
         "summonses": _pending_summonses(request.user, case),
         "accept_late": bool(
             case.accept_due_at and not case.accepted_at and case.accept_due_at < now
@@ -335,6 +353,12 @@ def _render_case(
         "visit": getattr(case, "visit", None) if hasattr(case, "visit") else None,
     }
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _last_callback(timeline: list[CaseEvent]) -> CaseEvent | None:
+    """The timeline entry of the callback (回访) that gave the case its rating, if one did."""
+    rated = [event for event in timeline if event.action == CaseEvent.Action.RATED]
+    return rated[-1] if rated and rated[-1].data.get("callback") else None
 
 
 def _case_or_404(request: HttpRequest, pk: int) -> Case:
