@@ -74,7 +74,9 @@ def audit_record(
     """
     if target is not None:
         object_type, object_id = _object_identity(target)
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: if the append fails, the write
+    # it records must fail with it.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             at=timezone.now(),

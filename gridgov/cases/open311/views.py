@@ -11,7 +11,6 @@ the reporter is ever published.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from functools import wraps
@@ -19,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +25,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.cases.models import OPEN_STATUSES, Case, Category, Channel
+from gridgov.cases.models import Case, Category, Channel
 from gridgov.cases.open311 import documents
 from gridgov.cases.open311.formats import FORMATS, JSON, Open311Error, render, render_error
+from gridgov.cases.selectors.open311 import open311_request, open311_requests, open311_services
 from gridgov.cases.services import errors as case_errors
 from gridgov.cases.services.api_clients import api_client_for_key
 
@@ -100,21 +99,6 @@ def _client_or_refusal(request: HttpRequest, *, required: bool) -> Any:
     return client
 
 
-def _services() -> list[Category]:
-    groups = set(
-        Category.objects.filter(is_active=True, parent__isnull=False).values_list(
-            "parent_id", flat=True
-        )
-    )
-    return [
-        category
-        for category in Category.objects.filter(is_active=True)
-        .select_related("parent")
-        .order_by("sort_order", "code")
-        if category.pk not in groups
-    ]
-
-
 def _service(code: str) -> Category:
     from gridgov.cases.services.catalogue import category_for_code
 
@@ -126,13 +110,6 @@ def _service(code: str) -> Category:
         raise Open311Error(
             404, _("service_code %(code)s was not found.") % {"code": code}
         ) from None
-
-
-def published_cases() -> QuerySet[Case]:
-    cases = Case.objects.select_related("category", "department", "property_company")
-    if not getattr(settings, "GRIDGOV_OPEN311_PUBLISH_ALL", False):
-        cases = cases.filter(channel=Channel.OPEN311)
-    return cases
 
 
 # --- discovery and services ----------------------------------------------------------------
@@ -163,7 +140,7 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    return render(fmt, "services", [documents.service(category) for category in _services()])
+    return render(fmt, "services", [documents.service(category) for category in open311_services()])
 
 
 @endpoint("GET")
@@ -179,15 +156,15 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
-    _client_or_refusal(request, required=False)
-    cases = _filtered(request.GET)
+    client = _client_or_refusal(request, required=False)
+    cases = _filtered(request.GET, client)
     return render(fmt, "service_requests", documents.service_requests(cases))
 
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpResponse:
-    _client_or_refusal(request, required=False)
-    case = published_cases().filter(number=request_id).first()
+    client = _client_or_refusal(request, required=False)
+    case = open311_request(client=client, number=request_id)
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": request_id})
     return render(fmt, "service_requests", documents.service_requests([case]))
@@ -195,12 +172,8 @@ def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpRe
 
 @endpoint("GET")
 def token_detail(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
-    _client_or_refusal(request, required=False)
-    try:
-        value = uuid.UUID(token)
-    except ValueError:
-        value = None
-    case = published_cases().filter(token=value).first() if value else None
+    client = _client_or_refusal(request, required=False)
+    case = open311_request(client=client, token=token)
     if case is None:
         raise Open311Error(404, _("token %(token)s was not found.") % {"token": token})
     return render(
@@ -249,25 +222,28 @@ def _list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def _filtered(query: QueryDict) -> list[Case]:
-    cases = published_cases()
-    ids = _list(query.get("service_request_id", ""))
-    if ids:
-        return list(cases.filter(number__in=ids[: max_requests()]).order_by("-created_at", "-id"))
-    codes = _list(query.get("service_code", ""))
-    if codes:
-        cases = cases.filter(category__code__in=codes)
+def _filtered(query: QueryDict, client: Any) -> list[Case]:
+    numbers = _list(query.get("service_request_id", ""))
     statuses = {item.lower() for item in _list(query.get("status", ""))}
     unknown = statuses - {documents.OPEN, documents.CLOSED}
-    if unknown:
+    if unknown and not numbers:
         raise Open311Error(400, _("status must be open or closed."))
-    if statuses == {documents.OPEN}:
-        cases = cases.filter(status__in=OPEN_STATUSES)
-    elif statuses == {documents.CLOSED}:
-        cases = cases.exclude(status__in=OPEN_STATUSES)
-    start, end = _period(query.get("start_date", "").strip(), query.get("end_date", "").strip())
-    cases = cases.filter(created_at__gte=start, created_at__lte=end)
-    return list(cases.order_by("-created_at", "-id")[: max_requests()])
+    start, end = (
+        _period(query.get("start_date", "").strip(), query.get("end_date", "").strip())
+        if not numbers
+        else (timezone.now(), timezone.now())
+    )
+    return open311_requests(
+        client=client,
+        numbers=numbers,
+        codes=_list(query.get("service_code", "")),
+        is_open={documents.OPEN: True, documents.CLOSED: False}.get(next(iter(statuses)))
+        if len(statuses) == 1
+        else None,
+        start=start,
+        end=end,
+        limit=max_requests(),
+    )
 
 
 def _float(request: HttpRequest, name: str) -> float | None:

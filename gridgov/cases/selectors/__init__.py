@@ -15,6 +15,7 @@ _EXPORTS: dict[str, str] = {
     "cases_for_actor": "cases",
     "case_queue": "cases",
     "case_get_for_actor": "cases",
+    "case_visible_to": "cases",
     "case_timeline": "cases",
     "duplicate_candidates": "cases",
     "open_cases_geojson": "cases",

@@ -162,24 +162,18 @@ def queue_counts(*, actor: Any) -> dict[str, int]:
     return {queue: case_queue(actor=actor, queue=queue).count() for queue in QUEUES}
 
 
+def case_visible_to(*, actor: Any, case: Case) -> bool:
+    """Whether the actor may see a case already in hand (one just filed, say)."""
+    return can_view(actor, case)
+
+
 def case_get_for_actor(*, actor: Any, case_id: int) -> Case:
     """One case, if the actor may see it (``policy.can_view``: the same rules as
     ``visibility``, answered for one row without a filter over the whole table)."""
+    # Only the always-present relations are joined: a dozen outer joins cost PostgreSQL more
+    # time to plan (~13 ms) than the nullable ones cost to fetch when they are set.
     case = (
-        Case.objects.select_related(
-            "category",
-            "cell",
-            "handling_cell",
-            "department",
-            "property_company",
-            "assignee",
-            "estate",
-            "building",
-            "dwelling",
-            "reporter",
-            "merged_into",
-            "api_client",
-        )
+        Case.objects.select_related("category", "cell", "handling_cell", "department")
         .filter(pk=case_id)
         .first()
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import dateparse, timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,18 +132,26 @@ def _next_number(now: datetime) -> str:
     (cases loaded in bulk, or written before the counter existed).
     """
     day = timezone.localtime(now).strftime("%Y%m%d")
-    if not CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1):
-        last = (
-            Case.objects.filter(number__startswith=day)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
+    table, column = map(connection.ops.quote_name, (CaseNumberCounter._meta.db_table, "last"))
+    with connection.cursor() as cursor:  # one round trip for the lock and the number
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE day = %s RETURNING {column}",  # noqa: S608
+            [day],
         )
-        try:
-            with transaction.atomic():
-                CaseNumberCounter.objects.create(day=day, last=(int(last[8:]) if last else 0) + 1)
-        except IntegrityError:  # another report created it first
-            CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{day}{row[0]:06d}"
+    last = (
+        Case.objects.filter(number__startswith=day)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            CaseNumberCounter.objects.create(day=day, last=(int(last[8:]) if last else 0) + 1)
+    except IntegrityError:  # another report created it first
+        CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
     sequence = CaseNumberCounter.objects.values_list("last", flat=True).get(day=day)
     return f"{day}{sequence:06d}"
 
@@ -248,6 +256,12 @@ def case_report(
     if reporter is not None and not reporter_name:
         reporter_name = getattr(reporter, "display_name", "") or ""
     clean_title = (title or "").strip() or f"{category.name}：{text[:40]}"
+    # Who is told is known before the write: the day's counter, locked from the number to the
+    # commit, waits for no read.
+    team = notices.team_for(
+        handling_cell=place.cell,
+        organisations=[route.property_company, route.department],
+    )
     with transaction.atomic():
         case = Case(
             channel=channel,
@@ -291,13 +305,14 @@ def case_report(
             label=(api_client.name if api_client is not None else "") if user is None else "",
         )
         attachments_store(checked_uploads, actor=user, now=now, case=case, event=event)
+        notices.tell_new_work(case, reason="report", team=team)
+        # Last before the commit: the audit chain's head stays locked until then.
         audit_case(
             actor=user,
             action="report",
             case=case,
             changes={"channel": channel, "category": category.code, "cell": place.cell.code},
         )
-        notices.tell_new_work(case, reason="report")
     return case
 
 

@@ -29,12 +29,18 @@ def team_of(case: Case) -> list[int]:
     property company whose area covers it."""
     if case.assignee_id:
         return [case.assignee_id]
-    organisations = [pk for pk in (case.property_company_id, case.department_id) if pk]
+    return team_for(
+        handling_cell=case.handling_cell,
+        organisations=[case.property_company_id, case.department_id],
+    )
+
+
+def team_for(*, handling_cell: Any, organisations: list[Any]) -> list[int]:
+    """The staff of these organisations (ids or rows) whose area covers ``handling_cell``."""
+    organisations = [getattr(item, "pk", item) for item in organisations if item]
     if not organisations:
         return []
-    codes = [
-        case.handling_cell.code[:length] for length in range(6, len(case.handling_cell.code) + 1, 3)
-    ]
+    codes = [handling_cell.code[:length] for length in range(6, len(handling_cell.code) + 1, 3)]
     users = (
         Membership.objects.filter(
             organization_id__in=organisations,
@@ -50,8 +56,8 @@ def team_of(case: Case) -> list[int]:
     return list(users)
 
 
-def tell_new_work(case: Case, *, reason: str = "") -> None:
-    for user_id in team_of(case):
+def tell_new_work(case: Case, *, reason: str = "", team: list[int] | None = None) -> None:
+    for user_id in team_of(case) if team is None else team:
         notify(
             recipient_id=user_id,
             subject=_("New case %(number)s: %(title)s")

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -291,3 +298,85 @@ def test_command_messages_are_in_chinese_by_default(db):
         out, _err = run("audit", "verify")
 
     assert out == "审计日志完整：已校验 0 条记录。\n"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _get(port: int, path: str = "/accounts/login/") -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def _wait_until(check, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc").is_dir(), reason="needs fork")
+def test_serve_with_two_workers_shares_one_socket_replaces_a_dead_worker_and_stops(tmp_path):
+    # given: a migrated SQLite database of its own, and a free port
+    env = {
+        **os.environ,
+        "GRIDGOV_VAR_DIR": str(tmp_path),
+        "GRIDGOV_PROFILE": "development",
+        "DATABASE_URL": "",
+    }
+    gridgov = [sys.executable, "-m", "gridgov"]
+    subprocess.run([*gridgov, "migrate", "--noinput"], env=env, check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    # when
+    server = subprocess.Popen(
+        [*gridgov, "serve", "--addr", f"127.0.0.1:{port}", "--workers", "2", "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until(lambda: _get(port) == 200)
+        first = _children(server.pid)
+
+        # then: two workers answer on the one port
+        assert len(first) == 2
+        assert [_get(port) for _ in range(6)] == [200] * 6
+
+        # a worker killed outright is replaced
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        _wait_until(lambda: len(_children(server.pid) - {victim}) == 2)
+        assert _get(port) == 200
+        workers = _children(server.pid)
+
+        # SIGTERM stops the whole server, workers included
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -6,9 +6,13 @@ background thread (DESIGN D4); with one, ``gridgov worker`` and ``gridgov beat``
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import socket
 import sys
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="host:port to listen on")
         parser.add_argument("--threads", type=int, default=8, help="request threads")
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes sharing the listening socket (one per core); more than one needs fork",
+        )
+        parser.add_argument(
             "--no-scheduler",
             action="store_true",
             help="do not run the periodic schedule in this process",
@@ -55,11 +65,14 @@ class Command(BaseCommand):
         host, port = parse_addr(options["addr"])
         if options["threads"] < 1:
             raise CommandError(_("--threads must be at least 1"))
+        workers = options["workers"]
+        if workers < 1:
+            raise CommandError(_("--workers must be at least 1"))
+        if workers > 1 and not hasattr(os, "fork"):
+            raise CommandError(_("More than one worker needs a system with fork."))
         self._check_ready()
-        scheduler = None
-        if settings.EMBEDDED_WORKER and not options["no_scheduler"]:
-            scheduler = EmbeddedScheduler()
-            scheduler.start()
+        run_scheduler = settings.EMBEDDED_WORKER and not options["no_scheduler"]
+        if run_scheduler:
             self.stdout.write(
                 _("No broker configured: background and periodic jobs run in this process.")
             )
@@ -70,6 +83,18 @@ class Command(BaseCommand):
                 % {"url": f"http://{shown_host}:{port}/"}
             )
         )
+        if workers > 1:
+            self._serve_forked(
+                host=host,
+                port=port,
+                threads=options["threads"],
+                workers=workers,
+                run_scheduler=run_scheduler,
+            )
+            return
+        scheduler = EmbeddedScheduler() if run_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         previous_handler = self._stop_on_sigterm()
         try:
             self._serve(host=host, port=port, threads=options["threads"])
@@ -107,3 +132,57 @@ class Command(BaseCommand):
         from gridgov.config.wsgi import application
 
         waitress_serve(application, host=host, port=port, threads=threads, ident="GridGov")
+
+    def _serve_forked(
+        self, *, host: str, port: int, threads: int, workers: int, run_scheduler: bool
+    ) -> None:
+        """Bind once, fork ``workers`` children that each serve the shared socket with
+        ``threads`` threads; this process starts no threads and only watches them, restarting
+        one that dies. The first child also runs the scheduler. Python runs one thread at a time
+        per process, so only several processes use several cores."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+        connections.close_all()  # children open their own database connections
+        children: dict[int, bool] = {}  # pid → runs the scheduler
+
+        def spawn(with_scheduler: bool) -> None:
+            pid = os.fork()
+            if pid == 0:  # the child: serve until told to stop, then leave at once
+                self._stop_on_sigterm()
+                scheduler = EmbeddedScheduler() if with_scheduler else None
+                try:
+                    if scheduler is not None:
+                        scheduler.start()
+                    from gridgov.config.wsgi import application
+
+                    waitress_serve(
+                        application, sockets=[listener], threads=threads, ident="GridGov"
+                    )
+                finally:
+                    if scheduler is not None:
+                        scheduler.stop()
+                    os._exit(0)
+            children[pid] = with_scheduler
+
+        for worker in range(workers):
+            spawn(run_scheduler and worker == 0)
+        previous_handler = self._stop_on_sigterm()
+        try:
+            while children:
+                pid, _status = os.waitpid(-1, 0)
+                with_scheduler = children.pop(pid, False)
+                time.sleep(1)  # a worker that dies at once must not spin the machine
+                spawn(with_scheduler)
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGTERM, previous_handler)
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            for pid in children:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            listener.close()
