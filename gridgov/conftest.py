@@ -175,7 +175,7 @@ def browser_page(chromium_browser) -> Iterator[object]:
         viewport={"width": 1280, "height": 800}, locale="zh-CN"
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     try:
         yield page
     finally:

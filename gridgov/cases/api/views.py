@@ -8,12 +8,9 @@ a step that is not the user's to take, 409 when someone else changed the case fi
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -34,7 +31,7 @@ from gridgov.cases.api.common import (
     uploads,
     visit_row,
 )
-from gridgov.cases.models import Case, Status
+from gridgov.cases.models import Case
 from gridgov.core import notifications
 from gridgov.registry.api.common import errors, page
 
@@ -46,49 +43,6 @@ def _detail_response(request: Request, case_id: int, *, code: int = 200) -> Resp
     timeline = selectors.case_timeline(actor=request.user, case=case)
     actions = services.allowed_actions(actor=request.user, case=case)
     return Response(case_detail(case, timeline=timeline, actions=actions), status=code)
-
-
-def _filtered(request: Request, data: dict[str, Any]) -> Any:
-    actor = request.user
-    queue = data.get("queue")
-    cases = (
-        selectors.case_queue(actor=actor, queue=queue)
-        if queue
-        else selectors.cases_for_actor(actor=actor).order_by("-created_at", "-id")
-    )
-    if data.get("status"):
-        wanted = [item.strip() for item in data["status"].split(",") if item.strip()]
-        cases = cases.filter(status__in=[item for item in wanted if item in Status.values])
-    if data.get("category"):
-        code = data["category"]
-        cases = cases.filter(Q(category__code=code) | Q(category__parent__code=code))
-    if data.get("channel"):
-        cases = cases.filter(channel=data["channel"])
-    if data.get("cell"):
-        cases = cases.filter(cell__code__startswith=data["cell"])
-    if data.get("overdue") is not None:
-        cases = cases.filter(is_overdue=data["overdue"])
-    if data.get("whistled") is not None:
-        cases = cases.filter(is_whistled=data["whistled"])
-    if data.get("q"):
-        text = data["q"].strip()
-        cases = cases.filter(Q(number=text) | Q(title__icontains=text))
-    for key, lookup in (("created_after", "gte"), ("created_before", "lt")):
-        day = data.get(key)
-        if day:
-            if key == "created_before":
-                day = day + datetime.timedelta(days=1)
-            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-            cases = cases.filter(**{f"created_at__{lookup}": moment})
-    return cases.select_related(
-        "category",
-        "cell",
-        "handling_cell",
-        "department",
-        "property_company",
-        "assignee",
-        "merged_into",
-    )
 
 
 @extend_schema(tags=["cases"])
@@ -103,7 +57,7 @@ class CaseListView(APIView):
     def get(self, request: Request) -> Response:
         query = s.CaseFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        cases = _filtered(request, dict(query.validated_data))
+        cases = selectors.cases_filtered(actor=request.user, **query.validated_data)
         return page(self, request, cases, lambda rows: [case_row(case) for case in rows])
 
     @extend_schema(

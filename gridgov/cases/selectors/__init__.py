@@ -12,6 +12,7 @@ _EXPORTS: dict[str, str] = {
     "QUEUES": "cases",
     "attachment_get_for_actor": "cases",
     "case_id_for_number": "cases",
+    "cases_filtered": "cases",
     "cases_for_actor": "cases",
     "case_queue": "cases",
     "case_get_for_actor": "cases",

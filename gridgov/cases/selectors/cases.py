@@ -11,11 +11,13 @@ An out-of-scope case is answered exactly like an unknown one.
 
 from __future__ import annotations
 
+import datetime
 import math
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from gridgov.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from gridgov.accounts.scoping import active_memberships
@@ -290,8 +292,11 @@ def open_cases_geojson(
     }
 
 
-def visits_for_actor(*, actor: Any, building_id: int | None = None) -> QuerySet[Visit]:
-    """Visits in the actor's area (those with the visit permission), or their own."""
+def visits_for_actor(
+    *, actor: Any, building_id: int | None = None, own: bool = False
+) -> QuerySet[Visit]:
+    """Visits in the actor's area (those with the visit permission), or their own; only their
+    own with ``own``."""
     from gridgov.accounts.scoping import scope_for
 
     if not is_authenticated(actor):
@@ -304,6 +309,8 @@ def visits_for_actor(*, actor: Any, building_id: int | None = None) -> QuerySet[
         result = queryset.filter(scope.q("cell__code") | Q(worker_id=actor.pk))
     if building_id is not None:
         result = result.filter(building_id=building_id)
+    if own:
+        result = result.filter(worker_id=actor.pk).select_related("building__estate")
     return result.order_by("-at", "-id")
 
 
@@ -327,3 +334,62 @@ def case_id_for_number(*, actor: Any, number: str) -> int:
     if target is None:
         raise CaseNotFoundError()
     return case_get_for_actor(actor=actor, case_id=target).pk
+
+
+def cases_filtered(
+    *,
+    actor: Any,
+    queue: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    cell: str | None = None,
+    overdue: bool | None = None,
+    whistled: bool | None = None,
+    q: str | None = None,
+    created_after: datetime.date | None = None,
+    created_before: datetime.date | None = None,
+) -> QuerySet[Case]:
+    """The actor's cases (or one of their queues), newest first, filtered: ``status`` a comma
+    list, ``category`` a category or group code, ``cell`` an area code (its whole subtree),
+    ``q`` a case number or words of the title, ``created_*`` local days (both included)."""
+    cases = (
+        case_queue(actor=actor, queue=queue)
+        if queue
+        else cases_for_actor(actor=actor).order_by("-created_at", "-id")
+    )
+    if status:
+        wanted = [item.strip() for item in status.split(",") if item.strip()]
+        cases = cases.filter(status__in=[item for item in wanted if item in Status.values])
+    if category:
+        cases = cases.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if channel:
+        cases = cases.filter(channel=channel)
+    if cell:
+        cases = cases.filter(cell__code__startswith=cell)
+    if overdue is not None:
+        cases = cases.filter(is_overdue=overdue)
+    if whistled is not None:
+        cases = cases.filter(is_whistled=whistled)
+    if q and q.strip():
+        text = q.strip()
+        cases = cases.filter(Q(number=text) | Q(title__icontains=text))
+    if created_after:
+        cases = cases.filter(created_at__gte=_local_midnight(created_after))
+    if created_before:
+        cases = cases.filter(
+            created_at__lt=_local_midnight(created_before + datetime.timedelta(days=1))
+        )
+    return cases.select_related(
+        "category",
+        "cell",
+        "handling_cell",
+        "department",
+        "property_company",
+        "assignee",
+        "merged_into",
+    )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

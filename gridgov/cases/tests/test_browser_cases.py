@@ -81,7 +81,7 @@ def _act(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
 
 def _page(context: Any) -> Any:
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     return page
 
 
@@ -153,7 +153,7 @@ def test_a_resident_report_is_walked_to_a_rated_closure(
         viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
     )
     page = resident.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "c_resident")
     page.fill("input[name=password]", TEST_PASSWORD)
@@ -187,7 +187,7 @@ def test_a_resident_report_is_walked_to_a_rated_closure(
     # the handler accepts it
     handler = _context_for(chromium_browser, live_server, world.users["handler"])
     hpage = handler.new_page()
-    hpage.set_default_timeout(10_000)
+    hpage.set_default_timeout(30_000)
     hpage.goto(f"{live_server.url}{reverse('cases:queue')}?tab=department")
     assert hpage.locator(f"[data-case='{case.number}']").count() == 1
     hpage.goto(f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}")
@@ -200,7 +200,7 @@ def test_a_resident_report_is_walked_to_a_rated_closure(
     # the operations centre dispatches it to the handler
     operator = _context_for(chromium_browser, live_server, world.users["operator"])
     opage = operator.new_page()
-    opage.set_default_timeout(10_000)
+    opage.set_default_timeout(30_000)
     opage.goto(f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}")
     _act(
         opage,
@@ -297,7 +297,7 @@ def test_a_grid_workers_visit_case_is_walked_to_a_closure_rated_at_the_callback(
     context.grant_permissions(["geolocation"], origin=live_server.url)
     context.set_geolocation({"latitude": 31.1001, "longitude": 121.0502, "accuracy": 12})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
 
     # the building's printable sheet holds a QR code of its visit form
     page.goto(f"{live_server.url}{reverse('cases:qr_sheet', args=[world.building.pk])}")

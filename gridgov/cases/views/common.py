@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,6 @@ from gridgov.accounts.roles import Perm, Role
 from gridgov.accounts.scoping import has_permission, roles_of
 from gridgov.cases.models import Status
 from gridgov.cases.services import Upload
-from gridgov.grids.models import Cell
 
 # Bootstrap colour of each status badge.
 STATUS_TONES: dict[str, str] = {
@@ -54,17 +52,6 @@ QUEUE_TABS: tuple[tuple[str, Any, str], ...] = (
     ("grab", _("To take"), "hand-index"),
     ("reported", _("My reports"), "chat-left-text"),
 )
-
-
-def town_outline() -> str:
-    """The top-level areas' outlines (JSON), so that maps open over the right place."""
-    features = [
-        {"type": "Feature", "geometry": cell.boundary, "properties": {"name": cell.name}}
-        for cell in Cell.objects.filter(parent__isnull=True, is_active=True).exclude(boundary=None)[
-            :5
-        ]
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
 def require(request: HttpRequest, *permissions: str) -> None:

@@ -20,9 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gridgov.accounts.models import Organization, User
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import active_memberships
 from gridgov.cases import forms as case_forms
 from gridgov.cases import services
 from gridgov.cases.models import Case, CaseEvent, WhistleSummons
@@ -31,28 +29,18 @@ from gridgov.cases.selectors import (
     case_get_for_actor,
     case_id_for_number,
     case_timeline,
+    choices,
     duplicate_candidates,
 )
 from gridgov.cases.services.errors import CaseNotFoundError
 from gridgov.cases.views.common import STATUS_TONES, require, uploads_from
 
 
-def _departments() -> Any:
-    return Organization.objects.filter(kind=Organization.Kind.DEPARTMENT, is_active=True).order_by(
-        "name"
-    )
-
-
-def _dispatch_kwargs(case: Case) -> dict[str, Any]:
-    department_ids = [pk for pk in (case.department_id,) if pk]
-    assignees = (
-        User.objects.filter(
-            memberships__organization_id__in=department_ids, memberships__is_active=True
-        ).distinct()[:100]
-        if department_ids
-        else User.objects.none()
-    )
-    return {"departments": _departments(), "assignees": assignees}
+def _dispatch_kwargs(actor: Any, case: Case) -> dict[str, Any]:
+    return {
+        "departments": choices.department_choices(),
+        "assignees": choices.assignee_choices(actor=actor, case=case),
+    }
 
 
 def _int(value: Any) -> int | None:
@@ -73,7 +61,7 @@ class Action:
     form: type[forms.Form]
     call: Callable[[Any, Case, dict[str, Any], HttpRequest], Any]
     tone: str = "outline-primary"
-    form_kwargs: Callable[[Case], dict[str, Any]] | None = None
+    form_kwargs: Callable[[Any, Case], dict[str, Any]] | None = None
     has_files: bool = False
 
 
@@ -183,7 +171,7 @@ ACTIONS: dict[str, Action] = {
             report_within_minutes=d["report_within_minutes"],
         ),
         tone="outline-danger",
-        form_kwargs=lambda c: {"departments": _departments()},
+        form_kwargs=lambda _a, _c: {"departments": choices.department_choices()},
     ),
     "squad": Action(
         gettext_lazy("Add to the joint squad"),
@@ -196,9 +184,7 @@ ACTIONS: dict[str, Action] = {
             organization_id=_int(d.get("organization")),
             role=d.get("role", ""),
         ),
-        form_kwargs=lambda c: {
-            "organizations": Organization.objects.filter(is_active=True).order_by("kind", "name")
-        },
+        form_kwargs=lambda _a, _c: {"organizations": choices.organization_choices()},
     ),
     "merge": Action(
         gettext_lazy("Merge as duplicate"),
@@ -269,26 +255,15 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _form_for(name: str, case: Case, data: Any = None) -> forms.Form:
+def _form_for(name: str, actor: Any, case: Case, data: Any = None) -> forms.Form:
     action = ACTIONS[name]
-    kwargs = action.form_kwargs(case) if action.form_kwargs else {}
+    kwargs = action.form_kwargs(actor, case) if action.form_kwargs else {}
     form = action.form(data, initial={"expected_version": case.version}, prefix=name, **kwargs)
     return form
 
 
 def _allowed(actor: Any, case: Case) -> list[str]:
     return [name for name in services.allowed_actions(actor=actor, case=case) if name in ACTIONS]
-
-
-def _pending_summonses(actor: Any, case: Case) -> list[WhistleSummons]:
-    organizations = {org for _role, _code, org in active_memberships(actor) if org}
-    if not organizations:
-        return []
-    return list(
-        WhistleSummons.objects.filter(
-            whistle__case=case, department_id__in=organizations, reported_at__isnull=True
-        ).select_related("department", "whistle")
-    )
 
 
 def _render_case(
@@ -301,7 +276,7 @@ def _render_case(
     allowed = _allowed(request.user, case)
     action_forms = []
     for name in allowed:
-        form = failed[1] if failed and failed[0] == name else _form_for(name, case)
+        form = failed[1] if failed and failed[0] == name else _form_for(name, request.user, case)
         action_forms.append(
             {
                 "name": name,
@@ -335,7 +310,7 @@ def _render_case(
         "comment_form": next((row for row in action_forms if row["name"] == "comment"), None),
         "rate_form": next((row for row in action_forms if row["name"] == "rate"), None),
         "callback_form": next((row for row in action_forms if row["name"] == "callback"), None),
-        "summonses": _pending_summonses(request.user, case),
+        "summonses": choices.pending_summonses(actor=request.user, case=case),
         "accept_late": bool(
             case.accept_due_at and not case.accepted_at and case.accept_due_at < now
         ),
@@ -382,7 +357,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case_or_404(request, pk)
     if action not in _allowed(request.user, case):
         raise PermissionDenied
-    form = _form_for(action, case, request.POST)
+    form = _form_for(action, request.user, case, request.POST)
     if form.is_valid():
         try:
             ACTIONS[action].call(request.user, case, form.cleaned_data, request)

@@ -9,21 +9,19 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.db.models.functions import Concat
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import scope_for
 from gridgov.cases.forms import HotlineForm, ReportForm, VisitForm, add_service_errors
 from gridgov.cases.models import Channel
-from gridgov.cases.selectors import visits_for_actor
+from gridgov.cases.selectors import choices, visits_for_actor
 from gridgov.cases.services import case_report, visit_record
-from gridgov.cases.views.common import require, town_outline, uploads_from
+from gridgov.cases.services.errors import CaseNotFoundError
+from gridgov.cases.views.common import require, uploads_from
 from gridgov.registry.models import Building
 
 BUILDING_RESULTS = 12
@@ -67,7 +65,7 @@ def report(request: HttpRequest) -> HttpResponse:
         response = _intake(request, form, channel=Channel.RESIDENT)
         if response is not None:
             return response
-    return render(request, "cases/report.html", {"form": form, "outline": town_outline()})
+    return render(request, "cases/report.html", {"form": form, "outline": choices.town_outline()})
 
 
 @login_required
@@ -80,7 +78,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
         response = _intake(request, form, channel=Channel.HOTLINE)
         if response is not None:
             return response
-    return render(request, "cases/hotline.html", {"form": form, "outline": town_outline()})
+    return render(request, "cases/hotline.html", {"form": form, "outline": choices.town_outline()})
 
 
 @login_required
@@ -89,17 +87,7 @@ def building_search(request: HttpRequest) -> HttpResponse:
     """Buildings whose estate, label or address matches (htmx; addresses are not personal)."""
     require(request, Perm.CASE_REPORT, Perm.CASE_INTAKE, Perm.CASE_VISIT)
     search = request.GET.get("bq", "").strip()[:60]
-    buildings: list[Building] = []
-    if search:
-        condition = Q()
-        for word in search.split():
-            condition &= Q(address__icontains=word) | Q(full_name__icontains=word)
-        buildings = list(
-            Building.objects.annotate(full_name=Concat("estate__name", "label"))
-            .filter(condition)
-            .select_related("estate", "cell")
-            .order_by("estate__name", "sort_order", "label")[:BUILDING_RESULTS]
-        )
+    buildings = choices.buildings_matching(text=search, limit=BUILDING_RESULTS)
     target = request.GET.get("for", "pick")
     return render(
         request,
@@ -109,13 +97,10 @@ def building_search(request: HttpRequest) -> HttpResponse:
 
 
 def _visit_building(request: HttpRequest, pk: int) -> Building:
-    building = get_object_or_404(Building.objects.select_related("estate", "cell"), pk=pk)
-    if not scope_for(request.user, Perm.CASE_VISIT).covers(building.cell.code):
-        # Outside the worker's area: as if it did not exist.
-        from django.http import Http404
-
-        raise Http404
-    return building
+    try:
+        return choices.visit_building_for_actor(actor=request.user, building_id=pk)
+    except CaseNotFoundError:
+        raise Http404 from None  # outside the worker's area: as if it did not exist
 
 
 @login_required
@@ -161,11 +146,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_home(request: HttpRequest) -> HttpResponse:
     """The grid worker's start page for visits: find a building, print its QR code."""
     require(request, Perm.CASE_VISIT)
-    recent = (
-        visits_for_actor(actor=request.user)
-        .filter(worker=request.user)
-        .select_related("building__estate")[:20]
-    )
+    recent = visits_for_actor(actor=request.user, own=True)[:20]
     return render(request, "cases/visit_home.html", {"recent": recent})
 
 

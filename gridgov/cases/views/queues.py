@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.accounts.roles import Perm
 from gridgov.cases.models import OPEN_STATUSES, Status
-from gridgov.cases.selectors import case_queue, open_cases_geojson
+from gridgov.cases.selectors import case_queue, choices, open_cases_geojson
 from gridgov.cases.views.common import (
     LATE_COLOR,
     QUEUE_TABS,
@@ -21,7 +21,6 @@ from gridgov.cases.views.common import (
     can,
     queue_tabs_for,
     require,
-    town_outline,
 )
 
 PAGE_SIZE = 30
@@ -76,7 +75,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
     context = {
         "statuses": statuses,
         "colors": {**STATUS_COLORS, "late": LATE_COLOR},
-        "outline": town_outline(),
+        "outline": choices.town_outline(),
     }
     return render(request, "cases/map.html", context)
 
