@@ -16,20 +16,20 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 
-from gridgov.cases.models import Case, CaseEvent, Category, DeadlineUnit, Status, WhistleSummons
+from gridgov.cases.models import (
+    RUNNING_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    DeadlineUnit,
+    Status,
+    WhistleSummons,
+)
 from gridgov.cases.services import notices
 from gridgov.cases.services.steps import audit_case, event_add, now_or
 from gridgov.core.workdays import add_working_days
 
 SCAN_BATCH = 500
-# Open statuses in which the clock runs (a suspended case waits for a third party).
-RUNNING_STATUSES: tuple[str, ...] = (
-    Status.NEW,
-    Status.ACCEPTED,
-    Status.DISPATCHED,
-    Status.IN_PROGRESS,
-    Status.RETURNED,
-)
 
 
 def due_at(start: datetime, amount: int, unit: str) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -14,7 +15,21 @@ from openpyxl import load_workbook
 
 from gridgov.accounts.models import Organization
 from gridgov.accounts.roles import Role
-from gridgov.cases.models import Case, Category, Channel, Status
+from gridgov.cases.models import (
+    OPEN_STATUSES,
+    STAT_ACCEPTED,
+    STAT_ACCEPTED_ON_TIME,
+    STAT_OPEN,
+    STAT_RATING,
+    STAT_REOPENED,
+    STAT_RESOLVED,
+    STAT_RESOLVED_ON_TIME,
+    STAT_WHISTLED,
+    Case,
+    Category,
+    Channel,
+    Status,
+)
 from gridgov.cases.selectors.statistics import (
     StatisticsFilterError,
     statistics_breakdown,
@@ -23,6 +38,19 @@ from gridgov.cases.selectors.statistics import (
     statistics_report,
     statistics_summary,
 )
+from gridgov.cases.services import (
+    case_accept,
+    case_dispatch,
+    case_merge,
+    case_rate,
+    case_reopen,
+    case_resolve,
+    case_return,
+    case_start,
+    case_whistle,
+    close_unrated_cases,
+)
+from gridgov.cases.tests.helpers_engine import World, local, report, world_fixture  # noqa: F401
 from gridgov.core.models import AuditEntry
 
 NOW = timezone.make_aware(datetime.datetime(2026, 6, 30, 12, 0))
@@ -312,3 +340,103 @@ def test_excel_export_is_refused_without_the_statistics_permission(town, make_me
         statistics_export(
             actor=make_member(Role.GRID_WORKER, town.grid_a), query=statistics_query(**PERIOD)
         )
+
+
+# --- The counted columns (``Case.stat_code``, ``Case.stat_step``) after every step -------------
+
+
+def _expected_code_and_step(case: Case) -> tuple[int, int | None]:
+    """The written definitions, from the case's own fields."""
+    finished = case.status in (Status.RESOLVED, Status.CLOSED)
+    accepted = case.accepted_at is not None
+    on_time = accepted and (case.accept_due_at is None or case.accepted_at <= case.accept_due_at)
+    resolved_on_time = (
+        finished
+        and case.resolved_at is not None
+        and (case.resolve_due_at is None or case.resolved_at <= case.resolve_due_at)
+    )
+    code = (
+        (case.rating or 0) * STAT_RATING
+        + (STAT_RESOLVED if finished else 0)
+        + (STAT_ACCEPTED if accepted else 0)
+        + (STAT_ACCEPTED_ON_TIME if on_time else 0)
+        + (STAT_RESOLVED_ON_TIME if resolved_on_time else 0)
+        + (STAT_REOPENED if case.reopen_count else 0)
+        + (STAT_OPEN if case.status in OPEN_STATUSES else 0)
+        + (STAT_WHISTLED if case.is_whistled else 0)
+    )
+    if not finished or case.resolved_at is None:
+        return code, None
+    seconds = (case.resolved_at - case.created_at).total_seconds()
+    if seconds < 86400:
+        return code, math.floor(seconds / 300)
+    return code, 288 + math.floor((seconds - 86400) / 3600)
+
+
+def _counted_exactly(case_id: int) -> Case:
+    case = Case.objects.get(pk=case_id)
+    assert (case.stat_code, case.stat_step) == _expected_code_and_step(case), case.status
+    return case
+
+
+def test_counted_columns_stay_exact_through_every_lifecycle_step(world: World) -> None:
+    start = local(2025, 9, 22, 10, 0)
+    hour = datetime.timedelta(hours=1)
+    case = report(world, now=start)
+    _counted_exactly(case.pk)
+    case_accept(actor=world.operator, case_id=case.pk, now=start + 3 * hour)  # late
+    assert _counted_exactly(case.pk).stat_code & STAT_ACCEPTED_ON_TIME == 0
+    case_dispatch(actor=world.operator, case_id=case.pk, department_id=world.urban.pk, now=start)
+    _counted_exactly(case.pk)
+    case_return(actor=world.handler, case_id=case.pk, reason="不归我们", now=start + 3 * hour)
+    _counted_exactly(case.pk)
+    case_dispatch(
+        actor=world.operator, case_id=case.pk, department_id=world.urban.pk, now=start + 4 * hour
+    )
+    case_start(actor=world.handler, case_id=case.pk, now=start + 4 * hour)
+    case_whistle(
+        actor=world.operator, case_id=case.pk, department_ids=[world.urban.pk],
+        lead_department_id=world.urban.pk, reason="多部门", now=start + 4 * hour,
+    )  # fmt: skip
+    assert _counted_exactly(case.pk).stat_code & STAT_WHISTLED
+    # resolved 5 h 7 min after the report: step 61 (5-minute steps)
+    resolve_at = start + datetime.timedelta(hours=5, minutes=7)
+    case_resolve(actor=world.handler, case_id=case.pk, note="修好了", now=resolve_at)
+    assert _counted_exactly(case.pk).stat_step == 61
+    case_rate(actor=world.resident, case_id=case.pk, rating=1, comment="没修好", reopen=True)
+    reopened = _counted_exactly(case.pk)
+    assert (reopened.stat_step, reopened.stat_code & STAT_REOPENED) == (None, STAT_REOPENED)
+    case_start(actor=world.handler, case_id=case.pk, now=start + 30 * hour)
+    # resolved again after two days: counted in hours beyond the first day
+    case_resolve(actor=world.handler, case_id=case.pk, note="换了灯", now=start + 50 * hour)
+    assert _counted_exactly(case.pk).stat_step == 288 + 26
+    case_reopen(actor=world.operator, case_id=case.pk, reason="又坏了", now=start + 60 * hour)
+    _counted_exactly(case.pk)
+    twin = report(world, now=start)
+    case_merge(actor=world.operator, case_id=twin.pk, into_case_id=case.pk, now=start)
+    assert _counted_exactly(twin.pk).status == Status.MERGED
+    other = report(world, now=start)
+    case_dispatch(actor=world.operator, case_id=other.pk, department_id=world.urban.pk, now=start)
+    case_start(actor=world.handler, case_id=other.pk, now=start)
+    case_resolve(actor=world.handler, case_id=other.pk, note="好了", now=start + hour)
+    assert close_unrated_cases(now=start + 30 * 24 * hour, days=1) == 1  # closed unrated
+    assert _counted_exactly(other.pk).status == Status.CLOSED
+    case_rate(actor=world.resident, case_id=other.pk, rating=4, comment="可以")
+    assert _counted_exactly(other.pk).stat_code // STAT_RATING == 4
+
+
+def test_every_breakdown_row_equals_the_summary_of_its_part(operator, town, catalogue, cases):
+    """Month, area, category and channel rows are counted in one pass each; each must hold the
+    figures of the same cases asked for on their own (percentiles included)."""
+    query = statistics_query(**PERIOD)
+    for row in statistics_breakdown(actor=operator, query=query, by="month", now=NOW):
+        first = datetime.date.fromisoformat(f"{row.key}-01")
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        month = statistics_query(start=first, end=last)
+        assert row.figures == statistics_summary(actor=operator, query=month, now=NOW), row.key
+    for row in statistics_breakdown(actor=operator, query=query, by="cell", now=NOW):
+        assert row.figures == summary(operator, cell_code=row.key), row.key
+    for row in statistics_breakdown(actor=operator, query=query, by="category", now=NOW):
+        assert row.figures == summary(operator, category_id=int(row.key)), row.key
+    for row in statistics_breakdown(actor=operator, query=query, by="channel", now=NOW):
+        assert row.figures == summary(operator, channel=row.key), row.key
