@@ -41,7 +41,10 @@ def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (figures cached by one test never reach another)."""
     from django.core.cache import cache
 
+    from gridgov.core.lookups import lookups_clear
+
     cache.clear()
+    lookups_clear()
     yield
     cache.clear()
 

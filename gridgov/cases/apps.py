@@ -34,3 +34,16 @@ class CasesConfig(AppConfig):
         from gridgov.registry.selectors.dwellings import dwelling_file_section_register
 
         dwelling_file_section_register("cases", dwelling_cases_section)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from gridgov.cases.models import Category
+        from gridgov.cases.services.catalogue import filable_categories
+
+        # An edit reaches this process's copy at once (others within the lookup's lifetime).
+        post_save.connect(filable_categories.clear, sender=Category, weak=False)
+        post_delete.connect(filable_categories.clear, sender=Category, weak=False)
+
+        from gridgov.core.warmup import warm_up_register
+
+        warm_up_register("case_categories", filable_categories.get)

@@ -294,6 +294,9 @@ GRIDGOV_LEASE_REMINDER_DAYS = env_int("GRIDGOV_LEASE_REMINDER_DAYS", 30)
 GRIDGOV_CASE_REMIND_BEFORE_HOURS = env_int("GRIDGOV_CASE_REMIND_BEFORE_HOURS", 4)
 # A resolved case nobody rated within this many days closes by itself.
 GRIDGOV_CASE_AUTOCLOSE_DAYS = env_int("GRIDGOV_CASE_AUTOCLOSE_DAYS", 7)
+# Seconds a web process keeps its copy of the category catalogue and the calendar's local
+# overrides (an edit reaches the other processes within this time; 0 turns the copies off).
+GRIDGOV_LOOKUP_TTL_SECONDS = env_int("GRIDGOV_LOOKUP_TTL_SECONDS", 10)
 # A case whose deadline passes is handed up to the parent cell.
 GRIDGOV_CASE_ESCALATE_OVERDUE = env_bool("GRIDGOV_CASE_ESCALATE_OVERDUE", True)
 # Largest photo or voice recording accepted (bytes).

@@ -141,13 +141,11 @@ def notify(
             row.phone_encrypted = encrypt_text(phone, associated_data=SMS_PHONE_CONTEXT)
         else:
             raise ValueError(f"unknown channel {channel!r}")
-        if Notification.objects.filter(dedupe_key=row.dedupe_key).exists():
-            continue
-        try:
+        try:  # the unique dedupe key refuses a message recorded before
             with transaction.atomic():
                 row.save()
         except IntegrityError:
-            continue  # a concurrent run recorded the same message first
+            continue  # recorded before, or by a concurrent run just now
         created.append(row)
     return created
 

@@ -2,8 +2,8 @@
 
 A day is a working day when the local override table (``core.CalendarOverride``) says so;
 otherwise when ``chinese_calendar`` says so (holidays off, make-up working days 调休 on);
-outside the years it knows, Monday to Friday. Overrides are read once per call of the
-arithmetic, not once per day.
+outside the years it knows, Monday to Friday. The override table is small and read-mostly:
+each process keeps a copy for a few seconds (``gridgov.core.lookups``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ from collections.abc import Mapping
 import chinese_calendar
 from django.utils import timezone
 
+from gridgov.core.lookups import TimedLookup
 from gridgov.core.models import CalendarOverride
+
+
+def _all_overrides() -> dict[datetime.date, bool]:
+    return dict(CalendarOverride.objects.values_list("day", "is_working_day"))
+
+
+# Cleared by the core app whenever an override is saved or deleted.
+calendar_overrides = TimedLookup(_all_overrides)
 
 
 def _official_working_day(day: datetime.date) -> bool:
@@ -25,17 +34,14 @@ def _official_working_day(day: datetime.date) -> bool:
 
 
 def _overrides(first: datetime.date, last: datetime.date) -> Mapping[datetime.date, bool]:
-    return dict(
-        CalendarOverride.objects.filter(day__gte=first, day__lte=last).values_list(
-            "day", "is_working_day"
-        )
-    )
+    return {day: bool(working) for day, working in calendar_overrides.get().items()
+            if first <= day <= last}  # fmt: skip
 
 
 def is_working_day(day: datetime.date) -> bool:
-    override = CalendarOverride.objects.filter(day=day).values_list("is_working_day", flat=True)
-    for value in override:
-        return bool(value)
+    overrides = calendar_overrides.get()
+    if day in overrides:
+        return bool(overrides[day])
     return _official_working_day(day)
 
 

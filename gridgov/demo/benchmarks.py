@@ -306,6 +306,11 @@ INTAKE_CLIENTS = 50
 INTAKE_REQUESTS_PER_CLIENT = 20
 # Each client thinks 0.5–1.5 s between two reports (locust's ``between(0.5, 1.5)``).
 INTAKE_THINK_SECONDS = (0.5, 1.5)
+# One single-threaded web process per core and one more, as docs/operations.md recommends.
+INTAKE_WORKERS = 3
+INTAKE_THREADS = 1
+# The load is played three times; the figure is the median of the three p95s (the machine is noisy).
+INTAKE_ROUNDS = 3
 INTAKE_CATEGORIES = ("noise", "illegal-parking", "street-light", "property-service", "consultation")
 CASE_MILLION = 1_000_000
 FIGURE_RUNS = 3
@@ -384,8 +389,9 @@ def _clients(port: int, token: str, plans: list[list[Request]],
     return timings, statuses, elapsed
 
 
-def _report_bodies(client: int, count: int, places: list[tuple[float, float]]) -> list[bytes]:
-    rng = random.Random(client)
+def _report_bodies(round_: int, client: int, count: int,
+                   places: list[tuple[float, float]]) -> list[bytes]:  # fmt: skip
+    rng = random.Random(round_ * 1000 + client)
     bodies = []
     for index in range(count):
         lat, lng = places[rng.randrange(len(places))]
@@ -393,7 +399,7 @@ def _report_bodies(client: int, count: int, places: list[tuple[float, float]]) -
             "channel": "hotline", "category_code": rng.choice(INTAKE_CATEGORIES),
             "description": "来电反映：楼下夜间噪声扰民，请尽快处理。", "lat": lat, "lng": lng,
             "reporter_name": "王女士", "reporter_phone": f"139{client:04d}{index:04d}",
-            "submission_key": f"bench-{client}-{index}",
+            "submission_key": f"bench-{round_}-{client}-{index}",
         }, ensure_ascii=False).encode())  # fmt: skip
     return bodies
 
@@ -419,6 +425,11 @@ def task_cases_intake() -> dict[str, Any]:
         if lat is not None and lng is not None
     ]
     before = Case.objects.count()
+    if connection.vendor == "postgresql":
+        # A town that has run for a while has had its tables vacuumed and analysed; the freshly
+        # generated one has not, and autovacuum would otherwise do it during the first round.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     connection.close()
     port = _free_port()
     # The server's log goes to a file: a pipe nobody reads would fill up and stall it.
@@ -427,7 +438,7 @@ def task_cases_intake() -> dict[str, Any]:
     ).open("wb")
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "gridgov", "serve", "--addr", f"127.0.0.1:{port}",
-         "--threads", str(INTAKE_CLIENTS), "--no-scheduler"],
+         "--workers", str(INTAKE_WORKERS), "--threads", str(INTAKE_THREADS), "--no-scheduler"],
         stdout=server_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -437,10 +448,12 @@ def task_cases_intake() -> dict[str, Any]:
                  for _client in range(INTAKE_CLIENTS)]  # fmt: skip
         _clients(port, token, [plan[:2] for plan in reads], think=False)  # warm up
         baseline, _codes, _elapsed = _clients(port, token, reads, think=True)
-        posts: list[list[Request]] = [[("POST", "/api/v1/cases/", body)
-                  for body in _report_bodies(client, per_client, places)]
-                 for client in range(INTAKE_CLIENTS)]  # fmt: skip
-        timings, statuses, elapsed = _clients(port, token, posts, think=True)
+        rounds = []
+        for round_ in range(INTAKE_ROUNDS):
+            posts: list[list[Request]] = [[("POST", "/api/v1/cases/", body)
+                      for body in _report_bodies(round_, client, per_client, places)]
+                     for client in range(INTAKE_CLIENTS)]  # fmt: skip
+            rounds.append(_clients(port, token, posts, think=True))
     finally:
         server.terminate()
         try:
@@ -449,9 +462,15 @@ def task_cases_intake() -> dict[str, Any]:
             server.kill()
         server_log.close()
     created = Case.objects.count() - before
-    return {"p95_ms": percentile(timings, 0.95), "median_ms": statistics.median(timings),
-            "requests": len(timings), "statuses": {str(k): v for k, v in statuses.items()},
-            "created": created, "per_second": len(timings) / elapsed,
+    round_p95s = [percentile(timings, 0.95) for timings, _codes, _elapsed in rounds]
+    statuses: Counter[int] = Counter()
+    for _timings, codes, _elapsed in rounds:
+        statuses.update(codes)
+    requests = sum(len(timings) for timings, _codes, _elapsed in rounds)
+    return {"p95_ms": statistics.median(round_p95s), "round_p95_ms": round_p95s,
+            "median_ms": statistics.median([t for timings, _c, _e in rounds for t in timings]),
+            "requests": requests, "statuses": {str(k): v for k, v in statuses.items()},
+            "created": created, "per_second": requests / sum(e for _t, _c, e in rounds),
             "baseline_p95_ms": percentile(baseline, 0.95)}  # fmt: skip
 
 
@@ -848,9 +867,10 @@ def bench_cases(log: Callable[[str], None]) -> dict[str, Entry]:
         intake["p95_ms"], "ms (p95)", "< 100 ms", intake["baseline_p95_ms"],
         median=round(intake["median_ms"], 2), requests=intake["requests"],
         clients=INTAKE_CLIENTS, statuses=intake["statuses"], created=intake["created"],
-        per_second=round(intake["per_second"], 1),
+        per_second=round(intake["per_second"], 1), workers=INTAKE_WORKERS,
+        threads=INTAKE_THREADS, round_p95_ms=[round(p95, 1) for p95 in intake["round_p95_ms"]],
     )  # fmt: skip
-    log(f"  intake: {intake['requests']} reports, p95 {intake['p95_ms']:.1f} ms")
+    log(f"  intake: {intake['requests']} reports, p95 {intake['p95_ms']:.1f} ms (median of rounds)")
     if not _postgres_ready(postgres_url):
         return entries
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:

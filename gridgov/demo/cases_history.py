@@ -726,12 +726,13 @@ def link_property_companies() -> int:
 
 def install_catalogue(organization_ids: dict[str, int]) -> int:
     """The default catalogue, with the demo town's own departments for the matters they take."""
-    from gridgov.cases.services.catalogue import catalogue_install_defaults
+    from gridgov.cases.services.catalogue import catalogue_install_defaults, filable_categories
 
     created = catalogue_install_defaults(department_codes={"": "dept-civil-affairs"})
     for code, department in CATEGORY_DEPARTMENTS.items():
         if department in organization_ids:
             Category.objects.filter(code=code).update(department_id=organization_ids[department])
+    filable_categories.clear()  # ``update`` sends no signal
     return created
 
 

@@ -223,20 +223,23 @@ class _IndexCache:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._index: CellIndex | None = None
+        self._fresh_sql: tuple[str, tuple[Any, ...]] | None = None
         self.generation = 0
 
     def get(self) -> CellIndex:
         from gridgov.grids.models import Cell
 
         active = Cell.objects.filter(is_active=True, boundary__isnull=False)
-        fresh = active.aggregate(total=Count("id"), newest=Max("updated_at"), last=Max("id"))
-        key = (
-            connections[DEFAULT_DB_ALIAS].settings_dict.get("NAME"),
-            self.generation,
-            fresh["total"],
-            fresh["newest"],
-            fresh["last"],
-        )
+        if self._fresh_sql is None:  # compiled once: the check runs on every located report
+            fresh = active.order_by().values("is_active")
+            fresh = fresh.annotate(total=Count("id"), newest=Max("updated_at"), last=Max("id"))
+            self._fresh_sql = fresh.values_list("total", "newest", "last").query.sql_with_params()
+        sql, params = self._fresh_sql
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        key = (connection.settings_dict.get("NAME"), self.generation, *(row or (0, None, None)))
         with self._lock:
             if self._index is not None and self._key == key:
                 return self._index

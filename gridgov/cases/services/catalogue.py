@@ -17,6 +17,7 @@ from gridgov.accounts.models import Organization
 from gridgov.cases.models import Category
 from gridgov.cases.services.errors import UnknownCategoryError
 from gridgov.core.audit import audit_record
+from gridgov.core.lookups import TimedLookup
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "data" / "catalogue.json"
 
@@ -84,14 +85,25 @@ def catalogue_install_defaults(*, department_codes: Mapping[str, str] | None = N
     return created
 
 
-def category_for_code(code: str) -> Category:
-    """The active category filed under ``code`` (a leaf, or a group without children)."""
-    category = (
-        Category.objects.filter(code=(code or "").strip(), is_active=True)
-        .select_related("department", "parent")
-        .first()
+def _filable_by_code() -> dict[str, Category]:
+    categories = list(
+        Category.objects.filter(is_active=True).select_related("department", "parent")
     )
-    if category is None or category.children.filter(is_active=True).exists():
+    groups = {category.parent_id for category in categories if category.parent_id}
+    return {category.code: category for category in categories if category.pk not in groups}
+
+
+# The catalogue a report is filed against, kept per process (see ``gridgov.core.lookups``);
+# the cases app clears it when a category is saved or deleted.
+filable_categories = TimedLookup(_filable_by_code)
+
+
+def category_for_code(code: str) -> Category:
+    """The active category filed under ``code`` (a leaf, or a group without children).
+
+    The category returned is shared by the process: read it, never change it."""
+    category = filable_categories.get().get((code or "").strip())
+    if category is None:
         raise UnknownCategoryError(code="unknown_category")
     return category
 

@@ -159,7 +159,11 @@ def _next_number(now: datetime) -> str:
 def _existing(submission_key: str | None) -> Case | None:
     if not submission_key:
         return None
-    return Case.objects.filter(submission_key=submission_key).first()
+    # Almost every key is new: probe for the id alone, and read the case only when found.
+    found = Case.objects.filter(submission_key=submission_key).values_list("pk", flat=True)[:1]
+    for pk in found:
+        return Case.objects.get(pk=pk)
+    return None
 
 
 def _phone(raw: str) -> tuple[str, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.cases.models import Attachment, Case, Channel, Visit
+from gridgov.cases.models import Attachment, Case, Category, Channel, Visit
 from gridgov.cases.services import (
     MissingFieldError,
     NotAllowedError,
@@ -54,6 +54,22 @@ def test_catalogue_defaults_install_once(world: World) -> None:
         category_for_code("construction")  # a group with categories under it
     with pytest.raises(UnknownCategoryError):
         category_for_code("no-such-thing")
+
+
+def test_an_edited_category_is_filed_against_at_once(world: World) -> None:
+    light = category_for_code("street-light")
+    light_row = Category.objects.get(pk=light.pk)
+    light_row.is_active = False
+    light_row.save()  # this process's copy of the catalogue is cleared by the save
+    with pytest.raises(UnknownCategoryError):
+        category_for_code("street-light")
+    light_row.is_active = True
+    light_row.save()
+    assert category_for_code("street-light").pk == light.pk
+    for child in Category.objects.filter(parent__code="construction"):
+        child.is_active = False
+        child.save()
+    assert category_for_code("construction").code == "construction"  # a group left empty
 
 
 @pytest.mark.parametrize(

@@ -380,3 +380,11 @@ def test_serve_with_two_workers_shares_one_socket_replaces_a_dead_worker_and_sto
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+@pytest.mark.django_db
+def test_warm_up_runs_the_registered_loaders() -> None:
+    from gridgov.core.warmup import warm_up
+
+    done = warm_up()
+    assert {"cell_index", "case_categories"} <= set(done)

@@ -7,6 +7,7 @@ background thread (DESIGN D4); with one, ``gridgov worker`` and ``gridgov beat``
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from waitress import serve as waitress_serve
 
 from gridgov.core.scheduler import EmbeddedScheduler
+from gridgov.core.warmup import warm_up
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -71,6 +73,13 @@ class Command(BaseCommand):
         if workers > 1 and not hasattr(os, "fork"):
             raise CommandError(_("More than one worker needs a system with fork."))
         self._check_ready()
+        from gridgov.config.wsgi import application  # noqa: F401 - loads every app's code
+
+        warm_up()  # before forking: the workers inherit what it built
+        # What is loaded now lives as long as the process: keep the collector from walking it
+        # again on every full collection (and from touching pages the forked workers share).
+        gc.collect()
+        gc.freeze()
         run_scheduler = settings.EMBEDDED_WORKER and not options["no_scheduler"]
         if run_scheduler:
             self.stdout.write(
