@@ -1,7 +1,8 @@
 """Browser journeys through the case pages with Debian's chromium, each from intake to a rated
 closure: a resident's report rated by herself; a hotline call and a grid worker's visit (reached
 from a building's QR page) rated at the callback (回访) by the operations centre and by the
-community."""
+community; a third-party Open311 client's request and an alarm's system case, handled on the
+pages and rated at the operations centre's callback."""
 
 from __future__ import annotations
 
@@ -338,4 +339,72 @@ def test_a_grid_workers_visit_case_is_walked_to_a_closure_rated_at_the_callback(
     _assert_closed_with_rating(cpage, visit.case, 5, world.users["community"])
     _shot(cpage, "phone-case-closed-callback")
     for item in (context, handler, operator, community):
+        item.close()
+
+
+def _file_open311_request(live_server: Any, key: str) -> Case:
+    """A third-party 311 client files a request exactly as GeoReport v2 describes it."""
+    import requests
+
+    response = requests.post(
+        f"{live_server.url}/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "railing",
+            "lat": "31.1",
+            "long": "121.05",
+            "description": "飞碟苑12号楼门口栏杆松动",
+            "first_name": "三",
+            "last_name": "张",
+            "phone": "13812345678",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    (created,) = response.json()
+    return Case.objects.get(number=created["service_request_id"])
+
+
+def _file_alarm_case(world: Any) -> Case:
+    """An alarm opens a case through the system intake other parts of the platform use."""
+    from gridgov.cases.services.intake import case_report_from_system
+
+    return case_report_from_system(
+        source="烟感报警",
+        source_ref="smoke-0042",
+        category_code="railing",
+        description="12号楼楼道报警后巡查发现栏杆脱落",
+        building_id=world.building.pk,
+    )
+
+
+@pytest.mark.parametrize("channel", [Channel.OPEN311, Channel.SYSTEM])
+def test_a_client_systems_or_an_alarms_case_is_walked_to_a_closure_rated_at_the_callback(
+    chromium_browser, live_server, town, channel
+):
+    from gridgov.cases.services.api_clients import api_client_issue
+
+    world = build_case_world(town)
+    if channel == Channel.OPEN311:
+        _client, key = api_client_issue(actor=world.users["admin"], name="市民热线小程序")
+        case = _file_open311_request(live_server, key)
+    else:
+        case = _file_alarm_case(world)
+    assert case.channel == channel
+    assert case.department == world.department
+
+    # it waits in the department's queue, is handled there and dispatched by the centre
+    handler = _context_for(chromium_browser, live_server, world.users["handler"])
+    hpage = _page(handler)
+    hpage.goto(f"{live_server.url}{reverse('cases:queue')}?tab=department")
+    assert hpage.locator(f"[data-case='{case.number}']").count() == 1
+    operator = _context_for(chromium_browser, live_server, world.users["operator"])
+    opage = _page(operator)
+    _handle_to_resolved(live_server, case, hpage, opage, world)
+
+    # the operations centre calls back (the client's reporter, or the building for an alarm)
+    opage.goto(f"{live_server.url}{reverse('cases:case_detail', args=[case.pk])}")
+    _record_callback(opage, 5, "已处理，满意", f"desktop-callback-{channel}")
+    _assert_closed_with_rating(opage, case, 5, world.users["operator"])
+    for item in (handler, operator):
         item.close()
