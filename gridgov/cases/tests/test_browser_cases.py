@@ -68,6 +68,9 @@ def _context_for(browser: Any, live_server: Any, user: Any, *, phone: bool = Fal
 def _act(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
     """Open an action's form on the case page, fill it in and confirm."""
     page.click(f"[data-action-toggle={action}]")
+    # Wait for the end of Bootstrap's collapse transition (``collapsing`` → ``collapse show``):
+    # on a busy machine a click during it can land on whatever the moving layout puts there.
+    page.wait_for_selector(f"#gg-act-{action}.collapse.show", state="visible")
     form = page.locator(f"form[data-action-form={action}]")
     form.wait_for(state="visible")
     for selector, value in (fill or {}).items():
