@@ -57,6 +57,10 @@ class Perm:
     CASE_STATISTICS = "cases.view_statistics"
     CASE_CATALOGUE = "cases.manage_catalogue"
     OPEN311_CLIENTS = "cases.manage_api_clients"
+    # Sensing (设备, 事件). Property staff hold the view codes only for their company's devices.
+    DEVICE_VIEW = "sensing.view_device"
+    DEVICE_MANAGE = "sensing.manage_device"
+    EVENT_VIEW = "sensing.view_event"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -82,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PERSON_VIEW,
             Perm.REGISTRY_EXPORT,
             Perm.QUALITY_VIEW,
+            Perm.DEVICE_VIEW,
+            Perm.DEVICE_MANAGE,
+            Perm.EVENT_VIEW,
         }
     ),
     Role.DEPARTMENT_HANDLER: frozenset(
@@ -118,6 +125,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.REGISTRY_IMPORT,
             Perm.REGISTRY_EXPORT,
             Perm.QUALITY_VIEW,
+            Perm.DEVICE_VIEW,
+            Perm.EVENT_VIEW,
         }
     ),
     Role.GRID_WORKER: frozenset(
@@ -136,10 +145,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.LEASE_REGISTER,
             Perm.REGISTRY_EXPORT,
             Perm.QUALITY_VIEW,
+            Perm.DEVICE_VIEW,
+            Perm.EVENT_VIEW,
         }
     ),
     Role.PROPERTY_STAFF: frozenset(
-        {Perm.DASHBOARD_VIEW, Perm.CELL_VIEW, Perm.PLACE_VIEW, Perm.CASE_VIEW, Perm.CASE_HANDLE}
+        {
+            Perm.DASHBOARD_VIEW,
+            Perm.CELL_VIEW,
+            Perm.PLACE_VIEW,
+            Perm.CASE_VIEW,
+            Perm.CASE_HANDLE,
+            Perm.DEVICE_VIEW,
+            Perm.EVENT_VIEW,
+        }
     ),
     Role.RESIDENT: frozenset({Perm.CASE_REPORT}),
 }

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("gridgov.grids.api_urls")),
     path("", include("gridgov.registry.api_urls")),
     path("", include("gridgov.cases.api_urls")),
+    path("", include("gridgov.sensing.api_urls")),
 ]

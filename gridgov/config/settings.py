@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "gridgov.grids",
     "gridgov.registry",
     "gridgov.cases",
+    "gridgov.sensing",
     "gridgov.demo",
     "gridgov.web",
 ]
@@ -278,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.cases.tasks.deliver_notifications",
         "schedule": float(env_int("GRIDGOV_NOTIFICATION_INTERVAL", 60)),
     },
+    "sensing-scan-offline-devices": {
+        "task": "gridgov.sensing.tasks.scan_offline_devices",
+        "schedule": float(env_int("GRIDGOV_DEVICE_OFFLINE_SCAN_INTERVAL", 60)),
+    },
 }
 
 # --- People and housing (registry) ---------------------------------------------------------
@@ -312,6 +317,23 @@ GRIDGOV_OPEN311_JURISDICTION = env_str("GRIDGOV_OPEN311_JURISDICTION", "")
 GRIDGOV_OPEN311_PUBLISH_ALL = env_bool("GRIDGOV_OPEN311_PUBLISH_ALL", False)
 GRIDGOV_OPEN311_MAX_REQUESTS = env_int("GRIDGOV_OPEN311_MAX_REQUESTS", 1000)
 GRIDGOV_OPEN311_CONTACT = env_str("GRIDGOV_OPEN311_CONTACT", "")
+
+# --- Sensing: device ingestion (DESIGN D5; docs/devices.md, docs/operations.md) -------------
+# Largest message a device may send (bytes) and most events one message may carry.
+GRIDGOV_SENSING_MAX_PAYLOAD_BYTES = env_int("GRIDGOV_SENSING_MAX_PAYLOAD_BYTES", 256 * 1024)
+GRIDGOV_SENSING_MAX_EVENTS_PER_MESSAGE = env_int("GRIDGOV_SENSING_MAX_EVENTS_PER_MESSAGE", 500)
+# Requests one device may make to the HTTP ingestion endpoint (DRF rate syntax).
+GRIDGOV_SENSING_HTTP_RATE = env_str("GRIDGOV_SENSING_HTTP_RATE", "600/minute") or "600/minute"
+# Broker of `gridgov ingest-mqtt`: mqtt://host:1883 or mqtts://host:8883; empty: no broker (the
+# command refuses to start unless given --url, and devices send over HTTP). Credentials never go
+# in the URL: GRIDGOV_MQTT_USERNAME / GRIDGOV_MQTT_PASSWORD.
+GRIDGOV_MQTT_URL = env_str("GRIDGOV_MQTT_URL", "") or ""
+GRIDGOV_MQTT_USERNAME = env_str("GRIDGOV_MQTT_USERNAME", "") or ""
+GRIDGOV_MQTT_PASSWORD = env_str("GRIDGOV_MQTT_PASSWORD", "") or ""
+# Ingesters of one shared-subscription group share the stream, each message going to one of them.
+GRIDGOV_MQTT_GROUP = env_str("GRIDGOV_MQTT_GROUP", "gridgov") or "gridgov"
+# Seconds the broker keeps an ingester's session (and the messages for it) while it is away.
+GRIDGOV_MQTT_SESSION_EXPIRY = env_int("GRIDGOV_MQTT_SESSION_EXPIRY", 7 * 24 * 60 * 60)
 
 # --- API (DESIGN D10) -----------------------------------------------------------------------
 REST_FRAMEWORK = {

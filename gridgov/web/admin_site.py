@@ -51,6 +51,8 @@ from gridgov.registry.models import (
     Tag,
     Unit,
 )
+from gridgov.sensing.admin import DeadLetterAdmin, DeviceAdmin
+from gridgov.sensing.models import DeadLetter, Device
 
 
 class GridGovAdminSite(admin.AdminSite):
@@ -114,6 +116,8 @@ admin_site.register(ImportJob, ImportJobAdmin)
 admin_site.register(ApiClient, Open311ClientAdmin)
 admin_site.register(Category, CategoryAdmin)
 admin_site.register(CalendarOverride, CalendarOverrideAdmin)
+admin_site.register(Device, DeviceAdmin)
+admin_site.register(DeadLetter, DeadLetterAdmin)
 
 
 def admin_site_urls() -> Any:

@@ -1,0 +1,205 @@
+"""Sensing (智能感知): devices (设备), the events (事件) they send, and the messages that could
+not be used (死信).
+
+Events arrive at city scale (1.2 million devices reporting once a minute, 20,000 events a second,
+issue 5), so the event and dead-letter rows are kept narrow: no foreign key but the device, no
+text that repeats what the device row says. In production the event table is partitioned by
+month (DESIGN, scale-out; ``docs/devices.md``). A person's card number is never stored, only its
+keyed hash.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DeviceCategory(models.TextChoices):
+    CAMERA = "camera", _("Camera")
+    AI_BOX = "ai_box", _("AI box")
+    SMOKE_DETECTOR = "smoke_detector", _("Smoke detector")
+    GAS_DETECTOR = "gas_detector", _("Gas detector")
+    DOOR_SENSOR = "door_sensor", _("Door sensor")
+    ACCESS_CONTROL = "access_control", _("Access control / face gate")
+    ELEVATOR_EBIKE_DETECTOR = "elevator_ebike_detector", _("Elevator e-bike detector")
+    SMART_BIN = "smart_bin", _("Smart bin")
+    MANHOLE_COVER = "manhole_cover", _("Manhole cover sensor")
+    WATER_METER = "water_meter", _("Water meter")
+    ELECTRICITY_METER = "electricity_meter", _("Electricity meter")
+    HYDRANT_PRESSURE = "hydrant_pressure", _("Fire-hydrant pressure sensor")
+    HIGH_ALTITUDE_CAMERA = "high_altitude_camera", _("High-altitude-throw camera")
+    PARKING_SENSOR = "parking_sensor", _("Parking sensor")
+    GATEWAY = "gateway", _("Gateway")
+    OTHER = "other", _("Other")
+
+
+class SourceFormat(models.TextChoices):
+    NATIVE = "native", _("GridGov native")
+    THINGSBOARD = "thingsboard", _("ThingsBoard gateway")
+    FRIGATE = "frigate", _("Frigate")
+
+
+class Channel(models.TextChoices):
+    MQTT = "mqtt", "MQTT"
+    HTTP = "http", "HTTP"
+
+
+class RejectReason(models.TextChoices):
+    PAYLOAD_TOO_LARGE = "payload_too_large", _("Payload too large")
+    MALFORMED_JSON = "malformed_json", _("Not valid JSON (truncated or not UTF-8)")
+    INVALID_FORMAT = "invalid_format", _("JSON of the wrong shape")
+    INVALID_FIELD = "invalid_field", _("A field missing or of the wrong type")
+    UNKNOWN_TOPIC = "unknown_topic", _("Unknown topic")
+    TOO_MANY_EVENTS = "too_many_events", _("Too many events in one message")
+    FUTURE_TIMESTAMP = "future_timestamp", _("Time more than 5 minutes in the future")
+    DEVICE_MISMATCH = "device_mismatch", _("Events of another device")
+    UNKNOWN_DEVICE = "unknown_device", _("Unknown device")
+    INACTIVE_DEVICE = "inactive_device", _("Deactivated device")
+
+
+class Device(models.Model):
+    """One device that reports (设备). ``code`` is how it names itself in topics and payloads.
+
+    The secret a device authenticates with over HTTP is shown once (on registration and on
+    rotation) and kept only as a hash.
+    """
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=32, choices=DeviceCategory.choices)
+    cell = models.ForeignKey(
+        "grids.Cell",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+    )
+    estate = models.ForeignKey(
+        "registry.Estate",
+        verbose_name=_("estate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+    )
+    building = models.ForeignKey(
+        "registry.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+    )
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="devices",
+    )
+    # A ThingsBoard gateway posts over HTTP for the devices behind it (docs/devices.md).
+    gateway = models.ForeignKey(
+        "self",
+        verbose_name=_("gateway"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gateway_devices",
+        limit_choices_to={"category": DeviceCategory.GATEWAY},
+    )
+    heartbeat_interval_seconds = models.PositiveIntegerField(
+        _("heartbeat interval (seconds)"), default=300
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    is_online = models.BooleanField(_("online"), default=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    secret_rotated_at = models.DateTimeField(_("credentials issued"), null=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        indexes = [models.Index(fields=["is_active", "is_online"], name="sensing_device_online")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Event(models.Model):
+    """One thing a device reported (事件): a reading, a detection, a pass, a heartbeat.
+
+    ``event_id`` is the device's own id for it; storing is idempotent on (device, event_id).
+    ``person_card_hash`` is the keyed hash of a card or face id (it identifies a person).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: the unique (device, event_id) and (device, occurred_at) cover it.
+    device = models.ForeignKey(
+        Device,
+        verbose_name=_("device"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+    )
+    event_id = models.CharField(_("event id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=32)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"))
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=32, blank=True)
+    source_format = models.CharField(
+        _("format"), max_length=16, choices=SourceFormat.choices, default=SourceFormat.NATIVE
+    )
+    person_card_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "event_id"], name="sensing_event_unique_id")
+        ]
+        indexes = [
+            models.Index(fields=["device", "occurred_at"], name="sensing_event_device_time"),
+            models.Index(fields=["kind", "occurred_at"], name="sensing_event_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_id}"
+
+
+class DeadLetter(models.Model):
+    """A message, or one event in it, that could not be stored (死信), with the reason.
+
+    ``detail`` names the field or the rule, never a value from the payload; the payload itself
+    is kept (cut to 64 KiB) for an operator to inspect, and ``size`` is its full length.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    received_at = models.DateTimeField(_("received at"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    topic = models.CharField(_("topic"), max_length=255)
+    device_code = models.CharField(_("device code"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=RejectReason.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    payload = models.BinaryField(_("payload"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+        indexes = [
+            models.Index(fields=["received_at"], name="sensing_deadletter_time"),
+            models.Index(fields=["reason", "received_at"], name="sensing_deadletter_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.topic}"
