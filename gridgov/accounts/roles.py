@@ -61,6 +61,10 @@ class Perm:
     DEVICE_VIEW = "sensing.view_device"
     DEVICE_MANAGE = "sensing.manage_device"
     EVENT_VIEW = "sensing.view_event"
+    ALARM_VIEW = "sensing.view_alarm"  # the alarms of one's area (property staff: their devices')
+    ALARM_HANDLE = "sensing.handle_alarm"  # acknowledge, clear with a note, open a case
+    SCENARIO_MANAGE = "sensing.manage_scenario"  # edit the scenarios (versioned)
+    ACCESS_VIEW = "sensing.view_access"  # gate flows and the absence list of one's area
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -89,6 +93,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DEVICE_VIEW,
             Perm.DEVICE_MANAGE,
             Perm.EVENT_VIEW,
+            Perm.ALARM_VIEW,
+            Perm.ALARM_HANDLE,
+            Perm.ACCESS_VIEW,
         }
     ),
     Role.DEPARTMENT_HANDLER: frozenset(
@@ -127,6 +134,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.QUALITY_VIEW,
             Perm.DEVICE_VIEW,
             Perm.EVENT_VIEW,
+            Perm.ALARM_VIEW,
+            Perm.ALARM_HANDLE,
+            Perm.ACCESS_VIEW,
         }
     ),
     Role.GRID_WORKER: frozenset(
@@ -147,6 +157,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.QUALITY_VIEW,
             Perm.DEVICE_VIEW,
             Perm.EVENT_VIEW,
+            Perm.ALARM_VIEW,
+            Perm.ALARM_HANDLE,
+            Perm.ACCESS_VIEW,
         }
     ),
     Role.PROPERTY_STAFF: frozenset(
@@ -158,6 +171,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_HANDLE,
             Perm.DEVICE_VIEW,
             Perm.EVENT_VIEW,
+            Perm.ALARM_VIEW,
+            Perm.ALARM_HANDLE,
         }
     ),
     Role.RESIDENT: frozenset({Perm.CASE_REPORT}),
