@@ -332,6 +332,8 @@ GRIDGOV_MQTT_USERNAME = env_str("GRIDGOV_MQTT_USERNAME", "") or ""
 GRIDGOV_MQTT_PASSWORD = env_str("GRIDGOV_MQTT_PASSWORD", "") or ""
 # Ingesters of one shared-subscription group share the stream, each message going to one of them.
 GRIDGOV_MQTT_GROUP = env_str("GRIDGOV_MQTT_GROUP", "gridgov") or "gridgov"
+# A namespace in front of the topics (``town-a/``) when one broker serves several deployments.
+GRIDGOV_MQTT_TOPIC_PREFIX = env_str("GRIDGOV_MQTT_TOPIC_PREFIX", "") or ""
 # Seconds the broker keeps an ingester's session (and the messages for it) while it is away.
 GRIDGOV_MQTT_SESSION_EXPIRY = env_int("GRIDGOV_MQTT_SESSION_EXPIRY", 7 * 24 * 60 * 60)
 

@@ -120,6 +120,21 @@ def group_name_check(group: str) -> str:
     return group
 
 
+def topic_prefix_check(prefix: str) -> str:
+    """Empty, or topic levels ending in ``/`` without wildcards and not starting with ``$``."""
+    if prefix and (
+        not prefix.endswith("/")
+        or prefix.startswith(("$", "/"))
+        or any(character in prefix for character in "+#")
+        or "//" in prefix
+    ):
+        raise IngesterConfigurationError(
+            _("the topic prefix must be empty or end with /, for example %(example)s")
+            % {"example": "town-a/"}
+        )
+    return prefix
+
+
 def default_client_id() -> str:
     """Stable across restarts on one host, so a restarted ingester finds its session again."""
     return f"gridgov-ingest-{socket.gethostname()}"
@@ -144,9 +159,13 @@ class IngesterSettings:
     # the session once nothing has arrived for ``drain_idle`` seconds.
     drain: bool = False
     drain_idle: float = 5.0
+    # A namespace in front of the three topics (``town-a/`` → ``town-a/frigate/events``), for a
+    # broker that serves more than one deployment; stripped before the payload is read.
+    topic_prefix: str = ""
 
     def __post_init__(self) -> None:
         group_name_check(self.group)
+        topic_prefix_check(self.topic_prefix)
         if not self.client_id:
             raise IngesterConfigurationError(_("the client id must not be empty"))
         if self.batch_size < 1:
@@ -442,7 +461,10 @@ class MqttIngester:
             self.settings.broker,
             flags.session_present,
         )
-        topics = [shared_topic(self.settings.group, topic) for topic in TOPICS]
+        topics = [
+            shared_topic(self.settings.group, self.settings.topic_prefix + topic)
+            for topic in TOPICS
+        ]
         if self.settings.drain:
             client.unsubscribe(topics)
         else:
@@ -519,6 +541,9 @@ class MqttIngester:
             topic = message.topic
         except UnicodeDecodeError:
             topic = ""
+        prefix = self.settings.topic_prefix
+        if prefix and topic.startswith(prefix):
+            topic = topic[len(prefix) :]
         with self._lock:
             connection = self._connection
         self._inbox.put(

@@ -1,9 +1,10 @@
 """Test helpers for the real local Mosquitto at 127.0.0.1:1883 and real ingester processes.
 
 Outside CI a broker that is down skips the test with the reason; under ``CI=true`` it fails it
-(``gridgov.core.testing.require_service``). Topics are fixed by the formats, so each test uses
-its own device codes, event ids, shared-subscription group and client ids, and forgets its
-sessions afterwards: tests never steal each other's messages.
+(``gridgov.core.testing.require_service``). Every test process publishes and ingests under its
+own topic prefix (``GRIDGOV_MQTT_TOPIC_PREFIX``), so test runs sharing the broker never hear each
+other; each test also uses its own device codes, event ids, shared-subscription group and client
+ids, and forgets its sessions afterwards: tests never steal each other's messages.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ BROKER_URL = f"mqtt://{BROKER_HOST}:{BROKER_PORT}"
 def unique(prefix: str) -> str:
     """A name no other test run uses: ``prefix-<12 hex digits>``."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+# This test process's namespace on the shared broker; the ingesters strip it before reading.
+TOPIC_PREFIX = unique("gridgov-test") + "/"
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
@@ -112,7 +117,7 @@ class Publisher:
         self.sent = 0
 
     def publish(self, topic: str, payload: bytes) -> None:
-        info = self.client.publish(topic, payload, qos=1)
+        info = self.client.publish(TOPIC_PREFIX + topic, payload, qos=1)
         info.wait_for_publish(timeout=30)
         assert info.is_published(), f"the broker did not confirm a message on {topic}"
         self.sent += 1
@@ -128,7 +133,7 @@ class Publisher:
                 delay = started + index / per_second - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            pending.append(self.client.publish(topic, payload, qos=1))
+            pending.append(self.client.publish(TOPIC_PREFIX + topic, payload, qos=1))
         for info in pending:
             info.wait_for_publish(timeout=60)
             assert info.is_published(), "the broker did not confirm every message"
@@ -291,6 +296,8 @@ class IngesterProcess:
             self.group,
             "--session-expiry",
             "600",
+            "--topic-prefix",
+            TOPIC_PREFIX,
             *self.extra,
         ]
 

@@ -83,6 +83,18 @@ def test_a_malformed_broker_address_is_refused_with_the_reason(settings, url, re
         (["--group", "all+"], "the group name must be non-empty and must not contain /, + or #"),
         (["--batch", "0"], "the batch size must be at least 1"),
         (["--max-delay", "0"], "the maximum delay must be more than 0 seconds"),
+        (
+            ["--topic-prefix", "town-a"],
+            "the topic prefix must be empty or end with /, for example town-a/",
+        ),
+        (
+            ["--topic-prefix", "town/+/"],
+            "the topic prefix must be empty or end with /, for example town-a/",
+        ),
+        (
+            ["--topic-prefix", "$SYS/"],
+            "the topic prefix must be empty or end with /, for example town-a/",
+        ),
     ],
 )
 def test_unusable_limits_are_refused_before_connecting(settings, args, reason):

@@ -26,6 +26,7 @@ from gridgov.sensing.services.ingest import ingest_messages
 from gridgov.sensing.tests.factories import DeviceFactory
 from gridgov.sensing.tests.mqtt_broker import (
     BROKER_URL,
+    TOPIC_PREFIX,
     BrokerLink,
     IngesterProcess,
     Publisher,
@@ -328,6 +329,7 @@ def test_a_batch_the_database_refused_is_retried_and_acknowledged_only_once_stor
             max_delay=0.5,
             session_expiry=600,
             max_backoff=0.5,
+            topic_prefix=TOPIC_PREFIX,
         ),
         ingest=database_down_twice,
     )

@@ -63,6 +63,11 @@ class Command(BaseCommand):
             "--stats-interval", type=float, default=60.0, help="seconds between count log lines"
         )
         parser.add_argument(
+            "--topic-prefix",
+            default=None,
+            help="a namespace in front of the topics, ending in / (GRIDGOV_MQTT_TOPIC_PREFIX)",
+        )
+        parser.add_argument(
             "--drain",
             action="store_true",
             help="retire this client id: take no new messages, store what its session holds, "
@@ -90,6 +95,11 @@ class Command(BaseCommand):
                 password=settings.GRIDGOV_MQTT_PASSWORD,
                 stats_interval=options["stats_interval"],
                 drain=options["drain"],
+                topic_prefix=(
+                    settings.GRIDGOV_MQTT_TOPIC_PREFIX
+                    if options["topic_prefix"] is None
+                    else options["topic_prefix"]
+                ),
             )
         except IngesterConfigurationError as error:
             raise CommandError(
