@@ -31,7 +31,7 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -49,6 +49,8 @@ DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 # (MQTT 5 Receive Maximum); it must exceed a batch, or a batch could never fill.
 RECEIVE_MAXIMUM_LIMIT = 65535
 CHANNEL = "mqtt"
+# Seconds a stopping ingester waits for its DISCONNECT (and the acknowledgements before it) to go.
+DISCONNECT_TIMEOUT = 10
 
 
 class IngesterConfigurationError(ValueError):
@@ -241,6 +243,9 @@ class MqttIngester:
         self._ingest = ingest
         self._inbox: queue.Queue[Delivery] = queue.Queue()
         self._stop = threading.Event()
+        # Set once the network thread has written our DISCONNECT (and so every PUBACK queued
+        # before it) and closed the socket.
+        self._disconnected = threading.Event()
         self._lock = threading.Lock()
         self._connection = 0  # incremented on every successful connect
         self._fatal: str | None = None
@@ -305,7 +310,16 @@ class MqttIngester:
             properties = Properties(PacketTypes.DISCONNECT)
             properties.SessionExpiryInterval = 0
             logger.info("mqtt ingester %s drained; its session is ended", self.settings.client_id)
-        self._client.disconnect(properties=properties)
+        self._disconnected.clear()
+        # loop_stop() alone may end the network thread before it has written what is queued:
+        # the last batch's PUBACKs would be lost and the batch delivered again.
+        sent = self._client.disconnect(properties=properties) == MQTTErrorCode.MQTT_ERR_SUCCESS
+        if sent and not self._disconnected.wait(DISCONNECT_TIMEOUT):
+            logger.warning(
+                "mqtt ingester %s: the broker did not see a clean disconnect within %d s",
+                self.settings.client_id,
+                DISCONNECT_TIMEOUT,
+            )
         self._client.loop_stop()
 
     # --- storing and acknowledging --------------------------------------------------------
@@ -519,6 +533,7 @@ class MqttIngester:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        self._disconnected.set()
         if self._stop.is_set():
             return
         logger.warning(
