@@ -283,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.sensing.tasks.scan_offline_devices",
         "schedule": float(env_int("GRIDGOV_DEVICE_OFFLINE_SCAN_INTERVAL", 60)),
     },
+    "sensing-scan-conditions": {
+        "task": "gridgov.sensing.tasks.scan_conditions",
+        "schedule": float(env_int("GRIDGOV_SCENARIO_SCAN_INTERVAL", 30)),
+    },
 }
 
 # --- People and housing (registry) ---------------------------------------------------------
@@ -367,6 +371,8 @@ SPECTACULAR_SETTINGS = {
         "LeaseStatusEnum": "gridgov.registry.models.Lease.Status",
         "CaseStatusEnum": "gridgov.cases.models.Status",
         "CaseChannelEnum": "gridgov.cases.models.Channel",
+        "AlarmStatusEnum": "gridgov.sensing.models.AlarmStatus",
+        "ScenarioKindEnum": "gridgov.sensing.models.ScenarioKind",
     },
 }
 

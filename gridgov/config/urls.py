@@ -11,6 +11,8 @@ urlpatterns = [
     path("grids/", include("gridgov.grids.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("cases/", include("gridgov.cases.urls")),
+    path("alarms/", include("gridgov.sensing.urls_alarms")),
+    path("access/", include("gridgov.sensing.urls_access")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site_urls()),
     path("api/v1/", include("gridgov.config.api_urls")),

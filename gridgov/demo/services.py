@@ -243,6 +243,13 @@ def _write_cases(context: GenerationContext) -> int:
     )
 
 
+def _write_devices(context: GenerationContext) -> int:
+    """Devices, access cards and the scenario catalogue (see ``demo.devices``)."""
+    from gridgov.demo.devices import demo_devices_step
+
+    return demo_devices_step(context)
+
+
 GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("organizations", _("Organisations"), _write_organizations),
     GenerationStep("cells", _("Areas and boundaries"), _write_cells),
@@ -251,6 +258,7 @@ GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("staff", _("Posts in the grid"), _write_staff_assignments),
     GenerationStep("residents", _("Residents and housing"), _write_residents),
     GenerationStep("cases", _("A year of cases"), _write_cases),
+    GenerationStep("devices", _("Devices and access cards"), _write_devices),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridgov.sensing.api import views
+from gridgov.sensing.api import alarms, views
 
 urlpatterns = [
     path("sensing/ingest/", views.IngestView.as_view(), name="api-sensing-ingest"),
@@ -35,5 +35,40 @@ urlpatterns = [
         "sensing/dead-letters/counts/",
         views.DeadLetterCountsView.as_view(),
         name="api-sensing-dead-letter-counts",
+    ),
+]
+
+urlpatterns += [
+    path("sensing/alarms/", alarms.AlarmListView.as_view(), name="api-sensing-alarms"),
+    path(
+        "sensing/alarms/counts/",
+        alarms.AlarmCountsView.as_view(),
+        name="api-sensing-alarm-counts",
+    ),
+    path(
+        "sensing/alarms/<int:alarm_id>/",
+        alarms.AlarmDetailView.as_view(),
+        name="api-sensing-alarm",
+    ),
+    path(
+        "sensing/alarms/<int:alarm_id>/acknowledge/",
+        alarms.AlarmAcknowledgeView.as_view(),
+        name="api-sensing-alarm-acknowledge",
+    ),
+    path(
+        "sensing/alarms/<int:alarm_id>/clear/",
+        alarms.AlarmClearView.as_view(),
+        name="api-sensing-alarm-clear",
+    ),
+    path(
+        "sensing/alarms/<int:alarm_id>/open-case/",
+        alarms.AlarmOpenCaseView.as_view(),
+        name="api-sensing-alarm-open-case",
+    ),
+    path("sensing/scenarios/", alarms.ScenarioListView.as_view(), name="api-sensing-scenarios"),
+    path(
+        "sensing/scenarios/<slug:code>/",
+        alarms.ScenarioDetailView.as_view(),
+        name="api-sensing-scenario",
     ),
 ]

@@ -172,6 +172,12 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["device", "occurred_at"], name="sensing_event_device_time"),
             models.Index(fields=["kind", "occurred_at"], name="sensing_event_kind_time"),
+            # A card's last gate pass in one probe (the absence list, gridgov.sensing.access).
+            models.Index(
+                fields=["person_card_hash", "occurred_at"],
+                name="sensing_event_card_pass",
+                condition=models.Q(kind="card_pass"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,18 @@ from django.db.models import Count, Q, QuerySet
 
 from gridgov.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from gridgov.accounts.scoping import Scope, active_memberships, has_permission, scope_for
-from gridgov.sensing.models import DeadLetter, Device, Event
+from gridgov.grids.models import Cell, LevelKind
+from gridgov.registry.models import Residency
+from gridgov.sensing.models import (
+    Alarm,
+    AlarmStatus,
+    AlarmStep,
+    DeadLetter,
+    Device,
+    Event,
+    Scenario,
+    Severity,
+)
 
 
 def _device_visibility(actor: Any, permission: str, prefix: str = "") -> Q | None:
@@ -139,3 +150,166 @@ def dead_letter_counts_for_actor(
         row["reason"]: row["total"]
         for row in letters.order_by().values("reason").annotate(total=Count("id"))
     }
+
+
+# --- Alarms (告警) and scenarios (场景) -------------------------------------------------------
+
+OPEN_ALARM_STATUSES = (AlarmStatus.ACTIVE, AlarmStatus.ACKNOWLEDGED)
+
+
+def _alarm_visibility(actor: Any, permission: str) -> Q | None:
+    """A filter on alarms the actor holds ``permission`` for, or ``None`` for none.
+
+    Area roles: the alarms of their cells' subtrees. Property staff: the alarms of their
+    company's devices within their area."""
+    scope = scope_for(actor, permission)
+    if scope.is_global:
+        return Q()
+    if scope.is_empty:
+        return None
+    area_codes: set[str] = set()
+    condition = Q(pk__in=[])
+    for role, cell_code, organization_id in active_memberships(actor):
+        if permission not in ROLE_PERMISSIONS.get(role, frozenset()):
+            continue
+        if role == Role.PROPERTY_STAFF:
+            if organization_id is not None:
+                condition |= Q(cell__code__startswith=cell_code, device__owner_id=organization_id)
+        else:
+            area_codes.add(cell_code)
+    if area_codes:
+        condition |= Scope(cell_codes=tuple(sorted(area_codes))).q("cell__code")
+    return condition
+
+
+def alarm_list_for_actor(
+    *,
+    actor: Any,
+    cell_code: str | None = None,
+    severities: Iterable[str] = (),
+    scenario_code: str | None = None,
+    statuses: Iterable[str] = (),
+    since: datetime | None = None,
+    after_id: int | None = None,
+) -> QuerySet[Alarm]:
+    """The alarms the actor may see, newest first; ``cell_code`` takes the cell's subtree,
+    ``after_id`` only alarms newer than one already shown (the board's polling)."""
+    visible = _alarm_visibility(actor, Perm.ALARM_VIEW)
+    if visible is None:
+        return Alarm.objects.none()
+    alarms = Alarm.objects.filter(visible).select_related(
+        "scenario", "cell", "device", "building__estate", "case", "acknowledged_by"
+    )
+    if cell_code:
+        alarms = alarms.filter(cell__code__startswith=cell_code)
+    severities = [item for item in severities if item]
+    if severities:
+        alarms = alarms.filter(severity__in=severities)
+    if scenario_code:
+        alarms = alarms.filter(scenario__code=scenario_code)
+    statuses = [item for item in statuses if item]
+    if statuses:
+        alarms = alarms.filter(status__in=statuses)
+    if since is not None:
+        alarms = alarms.filter(raised_at__gte=since)
+    if after_id is not None:
+        alarms = alarms.filter(pk__gt=after_id)
+    return alarms.order_by("-raised_at", "-id")
+
+
+def alarm_for_actor(*, actor: Any, alarm_id: int) -> Alarm:
+    """The alarm if the actor may see it; ``Alarm.DoesNotExist`` otherwise (no hint it exists)."""
+    return alarm_list_for_actor(actor=actor).get(pk=alarm_id)
+
+
+def alarm_handling_allowed(*, actor: Any, alarm: Alarm) -> bool:
+    """Whether the actor holds ``sensing.handle_alarm`` for this alarm (its cell; property
+    staff: their company's device)."""
+    condition = _alarm_visibility(actor, Perm.ALARM_HANDLE)
+    if condition is None:
+        return False
+    return Alarm.objects.filter(condition, pk=alarm.pk).exists()
+
+
+def alarm_steps(*, alarm: Alarm) -> QuerySet[AlarmStep]:
+    """The history of an alarm already fetched for the actor, oldest first."""
+    return alarm.steps.select_related("actor").order_by("at", "id")
+
+
+def alarm_history_for_device(*, actor: Any, device_code: str) -> QuerySet[Alarm]:
+    return alarm_list_for_actor(actor=actor).filter(device__code=device_code)
+
+
+def alarm_history_for_dwelling(
+    *, actor: Any, dwelling_id: int, include_residents: bool = True
+) -> QuerySet[Alarm]:
+    """The dwelling's alarms, and with ``include_residents`` those about its present residents."""
+    condition = Q(dwelling_id=dwelling_id)
+    if include_residents:
+        residents = Residency.objects.filter(dwelling_id=dwelling_id, ended_on__isnull=True).values(
+            "person_id"
+        )
+        condition |= Q(person_id__in=residents)
+    return alarm_list_for_actor(actor=actor).filter(condition)
+
+
+def alarm_list_for_case(*, actor: Any, case_id: int) -> QuerySet[Alarm]:
+    """The alarms linked to a case that the actor may see, newest first."""
+    return alarm_list_for_actor(actor=actor).filter(case_id=case_id)
+
+
+def alarm_history_for_person(*, actor: Any, person_id: int) -> QuerySet[Alarm]:
+    return alarm_list_for_actor(actor=actor).filter(person_id=person_id)
+
+
+def alarm_counts_for_actor(*, actor: Any, cell_code: str | None = None) -> dict[str, int]:
+    """Open alarms for the board: ``active``, ``acknowledged`` and one count per severity."""
+    counts: dict[str, int] = dict.fromkeys(OPEN_ALARM_STATUSES, 0)
+    counts.update(dict.fromkeys(Severity.values, 0))
+    rows = (
+        alarm_list_for_actor(actor=actor, cell_code=cell_code, statuses=OPEN_ALARM_STATUSES)
+        .order_by()
+        .values("status", "severity")
+        .annotate(total=Count("id"))
+    )
+    for row in rows:
+        counts[row["status"]] += row["total"]
+        counts[row["severity"]] += row["total"]
+    return counts
+
+
+def scenarios_visible(actor: Any) -> bool:
+    """Scenarios are the platform's, not a place's: for whoever sees alarms or edits them."""
+    return has_permission(actor, Perm.ALARM_VIEW) or has_permission(actor, Perm.SCENARIO_MANAGE)
+
+
+def scenario_list_for_actor(*, actor: Any) -> QuerySet[Scenario]:
+    if not scenarios_visible(actor):
+        return Scenario.objects.none()
+    return Scenario.objects.order_by("code")
+
+
+def scenario_for_actor(*, actor: Any, code: str) -> Scenario:
+    """The scenario, or ``Scenario.DoesNotExist`` for an unknown code or an actor without access."""
+    return scenario_list_for_actor(actor=actor).get(code=code)
+
+
+def alarm_position(alarm: Alarm) -> tuple[float, float] | None:
+    """Where to put the alarm on a map (lng, lat): its device's point, else its building's."""
+    device = alarm.device
+    if device is not None and device.lng is not None and device.lat is not None:
+        return device.lng, device.lat
+    building = alarm.building
+    if building is not None and building.lng is not None and building.lat is not None:
+        return building.lng, building.lat
+    return None
+
+
+def alarm_cell_choices(*, actor: Any, limit: int = 300) -> list[Cell]:
+    """The cells an alarm list can be narrowed to: those in the actor's alarm scope, down to
+    grids (micro-grids would make the list long; a grid's filter takes its micro-grids)."""
+    scope = scope_for(actor, Perm.ALARM_VIEW)
+    cells = scope.filter(
+        Cell.objects.filter(is_active=True).exclude(level=LevelKind.MICRO_GRID), code_field="code"
+    )
+    return list(cells.order_by("code")[:limit])

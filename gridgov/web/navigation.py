@@ -48,6 +48,22 @@ NAVIGATION: tuple[NavSection, ...] = (
                 None,
                 ("cases:notifications",),
             ),
+            NavItem(
+                "alarms",
+                _("Alarm board"),
+                "alarms:board",
+                "broadcast",
+                Perm.ALARM_VIEW,
+                ("alarms:board", "alarms:detail"),
+            ),
+            NavItem(
+                "access",
+                _("Gate access"),
+                "access:flows",
+                "door-open",
+                Perm.ACCESS_VIEW,
+                ("access:flows", "access:absence"),
+            ),
         ),
     ),
     NavSection(

@@ -28,6 +28,7 @@ from gridgov.cases.selectors import (
     attachment_get_for_actor,
     case_get_for_actor,
     case_id_for_number,
+    case_page_sections,
     case_timeline,
     choices,
     duplicate_candidates,
@@ -303,6 +304,7 @@ def _render_case(
             )
         ),
         "squad": list(case.squad.select_related("organization")),
+        "sections": case_page_sections(actor=request.user, case=case),
         "duplicates": duplicates,
         "action_forms": [
             row for row in action_forms if row["name"] not in ("comment", "rate", "callback")

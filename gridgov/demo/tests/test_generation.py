@@ -17,6 +17,7 @@ from gridgov.core.audit import audit_verify
 from gridgov.core.models import AuditEntry
 from gridgov.demo.services import DemoDatabaseNotEmptyError, demo_town_generate
 from gridgov.grids.models import Cell, LevelKind, StaffAssignment
+from gridgov.sensing.scenario_catalogue import SCENARIO_CATALOGUE
 
 ACCOUNT_LINE = re.compile(r"^[^:]+: \S+ / \S+$")
 
@@ -100,12 +101,13 @@ def test_generation_writes_one_intact_audit_row(small_town):
     assert entries.count() == 1
     assert entries.get().object_id == "310112112"
     assert entries.get().changes["counts"]["cells"] == 15
-    # besides it, only the installation of the default case catalogue
+    # besides it, only the installation of the default case and scenario catalogues
     assert set(AuditEntry.objects.values_list("action", flat=True)) == {
         "demo.generate",
         "cases.catalogue_install",
+        "sensing.scenario_create",
     }
-    assert AuditEntry.objects.count() == 2
+    assert AuditEntry.objects.count() == 2 + len(SCENARIO_CATALOGUE)
     assert audit_verify().is_intact
 
 

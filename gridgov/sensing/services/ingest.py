@@ -3,8 +3,9 @@
 Both the MQTT ingester (``gridgov.sensing.mqtt``) and HTTP ingestion call ``ingest_messages``.
 The batch costs a fixed number of queries whatever its size: one to look its devices up, one
 insert of its events that skips those already stored (idempotent on (device, event_id)), one
-UPDATE of the devices' last-seen time, one insert of its dead letters. Bad messages never
-raise; they are dead-lettered with a reason code (``RejectReason``) and counted.
+UPDATE of the devices' last-seen time, one insert of its dead letters; then the scenario rules
+evaluate the newly stored events (``services/rules/``, a fixed number of queries too). Bad
+messages never raise; they are dead-lettered with a reason code (``RejectReason``) and counted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from gridgov.sensing.adapters import (
     keep_own_events,
 )
 from gridgov.sensing.models import Channel, DeadLetter, Device, Event
+from gridgov.sensing.services.rules import Place, StoredEvent, evaluate_events
 
 DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024
 # Rows per INSERT statement: keeps SQLite under its bound-parameter limit; a batch larger than
@@ -57,6 +59,12 @@ class IngestResult:
 class _KnownDevice:
     id: int
     is_active: bool
+    # What the scenario rules need, read in the same query (before the batch marks it seen).
+    name: str = ""
+    category: str = ""
+    cell_id: int | None = None
+    building_id: int | None = None
+    is_online: bool = True
 
 
 def ingest_messages(messages: Sequence[RawMessage]) -> IngestResult:
@@ -77,10 +85,15 @@ def ingest_messages(messages: Sequence[RawMessage]) -> IngestResult:
         devices = _devices_by_code({event.device_code for _message, event in drafts})
         rows, unknown = _event_rows(drafts, devices)
         dead.extend(unknown)
-        stored = _insert_events(rows) if rows else 0
+        new_events = _insert_events(rows) if rows else []
+        stored = len(new_events)
         _mark_seen(rows)
         if dead:
             DeadLetter.objects.bulk_create(dead)
+        # Inside the transaction: a batch whose rules fail is not committed, and the broker's
+        # redelivery evaluates it again (a committed event is never evaluated twice).
+        if new_events:
+            evaluate_events(new_events, places=_places(devices))
     rejected = Counter(letter.reason for letter in dead)
     return IngestResult(stored=stored, duplicates=len(rows) - stored, rejected=dict(rejected))
 
@@ -111,11 +124,24 @@ def _keep_gateway_devices_own_events(adapted_messages: list[tuple[RawMessage, Ad
 def _devices_by_code(codes: set[str]) -> dict[str, _KnownDevice]:
     if not codes:
         return {}
+    rows = Device.objects.filter(code__in=codes).values_list(
+        "code", "id", "is_active", "name", "category", "cell_id", "building_id", "is_online"
+    )
+    return {row[0]: _KnownDevice(*row[1:]) for row in rows}
+
+
+def _places(devices: dict[str, _KnownDevice]) -> dict[int, Place]:
     return {
-        code: _KnownDevice(id=device_id, is_active=is_active)
-        for code, device_id, is_active in Device.objects.filter(code__in=codes).values_list(
-            "code", "id", "is_active"
+        device.id: Place(
+            device.id,
+            device.name,
+            device.category,
+            device.cell_id,
+            device.building_id,
+            device.is_online,
         )
+        for device in devices.values()
+        if device.is_active
     }
 
 
@@ -146,8 +172,9 @@ def _event_rows(
     return rows, dead
 
 
-def _insert_events(rows: list[tuple[int, EventDraft, datetime]]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the count of rows that were new."""
+def _insert_events(rows: list[tuple[int, EventDraft, datetime]]) -> list[StoredEvent]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the rows that were new (the rule engine
+    evaluates these and only these)."""
     unique: dict[tuple[int, str], tuple[int, EventDraft, datetime]] = {}
     for row in rows:
         unique.setdefault((row[0], row[1].event_id), row)
@@ -169,18 +196,43 @@ def _insert_events(rows: list[tuple[int, EventDraft, datetime]]) -> int:
         ],
     ]
     if connection.vendor == "postgresql":
-        return _insert_events_postgresql(columns)
-    return _insert_events_by_rows(columns)
+        returned = _insert_events_postgresql(columns)
+    else:
+        returned = _insert_events_by_rows(columns)
+    return _stored_events(returned, unique, columns[8])
+
+
+def _stored_events(
+    returned: list[tuple[int, int, str]],
+    unique: dict[tuple[int, str], tuple[int, EventDraft, datetime]],
+    card_hashes: list[str],
+) -> list[StoredEvent]:
+    hashes = dict(zip(unique, card_hashes, strict=True))
+    stored = []
+    for event_pk, device_id, event_id in returned:
+        _device, draft, _received = unique[(device_id, event_id)]
+        stored.append(
+            StoredEvent(
+                id=event_pk,
+                device_id=device_id,
+                kind=draft.kind,
+                occurred_at=draft.occurred_at,
+                values=draft.values,
+                state=draft.state,
+                person_card_hash=hashes[(device_id, event_id)],
+            )
+        )
+    return stored
 
 
 _EVENT_TABLE_COLUMNS = (
     'device_id, event_id, kind, occurred_at, received_at, "values", state, source_format, '
     "person_card_hash"
 )
-_CONFLICT = " ON CONFLICT (device_id, event_id) DO NOTHING RETURNING id"
+_CONFLICT = " ON CONFLICT (device_id, event_id) DO NOTHING RETURNING id, device_id, event_id"
 
 
-def _insert_events_postgresql(columns: list[list[Any]]) -> int:
+def _insert_events_postgresql(columns: list[list[Any]]) -> list[tuple[int, int, str]]:
     """One statement with one array parameter per column: its text does not grow with the batch
     (a VALUES list of thousands of placeholders costs more to parse than to insert)."""
     table = connection.ops.quote_name(Event._meta.db_table)
@@ -192,16 +244,16 @@ def _insert_events_postgresql(columns: list[list[Any]]) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, columns)
-        return len(cursor.fetchall())
+        return [tuple(row) for row in cursor.fetchall()]
 
 
-def _insert_events_by_rows(columns: list[list[Any]]) -> int:
+def _insert_events_by_rows(columns: list[list[Any]]) -> list[tuple[int, int, str]]:
     """SQLite: a VALUES list, in chunks that stay under its bound-parameter limit."""
     table = connection.ops.quote_name(Event._meta.db_table)
     adapt_time = connection.ops.adapt_datetimefield_value
     rows = list(zip(*columns, strict=True))
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    stored = 0
+    stored: list[tuple[int, int, str]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), EVENT_ROWS_PER_STATEMENT):
             chunk = rows[start : start + EVENT_ROWS_PER_STATEMENT]
@@ -217,7 +269,7 @@ def _insert_events_by_rows(columns: list[list[Any]]) -> int:
                 + _CONFLICT
             )
             cursor.execute(statement, parameters)
-            stored += len(cursor.fetchall())
+            stored.extend(tuple(row) for row in cursor.fetchall())
     return stored
 
 

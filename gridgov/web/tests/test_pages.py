@@ -27,7 +27,7 @@ CASE_NAV_KEYS = {
     "case_statistics",
 }
 ALL_NAV_KEYS = (
-    {"home", "notifications", "tree", "map", "staff", "admin", "api"}
+    {"home", "notifications", "alarms", "access", "tree", "map", "staff", "admin", "api"}
     | REGISTRY_NAV_KEYS
     | CASE_NAV_KEYS
 )
@@ -138,6 +138,8 @@ EXPECTED_NAV = {
     Role.OPERATOR: {
         "home",
         "notifications",
+        "alarms",
+        "access",
         "tree",
         "map",
         "staff",
@@ -158,12 +160,14 @@ EXPECTED_NAV = {
         "case_map",
         "case_statistics",
     },
-    Role.COMMUNITY_STAFF: {"home", "notifications", "tree", "map", "staff"}
+    Role.COMMUNITY_STAFF: {"home", "notifications", "alarms", "access", "tree", "map", "staff"}
     | REGISTRY_NAV_KEYS
     | CASE_NAV_KEYS,
     Role.GRID_WORKER: {
         "home",
         "notifications",
+        "alarms",
+        "access",
         "tree",
         "map",
         "staff",
@@ -177,7 +181,16 @@ EXPECTED_NAV = {
         "case_visits",
         "case_map",
     },
-    Role.PROPERTY_STAFF: {"home", "notifications", "tree", "map", "places", "cases", "case_map"},
+    Role.PROPERTY_STAFF: {
+        "home",
+        "notifications",
+        "alarms",
+        "tree",
+        "map",
+        "places",
+        "cases",
+        "case_map",
+    },
     Role.RESIDENT: {"home", "notifications", "cases", "case_report"},
 }
 

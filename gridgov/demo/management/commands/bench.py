@@ -1,4 +1,4 @@
-"""``gridgov bench [--output var/bench/results.json] [--only generation|pages|locate|registry|excel]``."""
+"""``gridgov bench [--output var/bench/results.json] [--only generation|pages|locate|registry|excel|cases|sensing]``."""
 
 from __future__ import annotations
 

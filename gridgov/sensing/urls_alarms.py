@@ -1,0 +1,16 @@
+"""Routes of the alarm pages under ``/alarms/``."""
+
+from django.urls import path
+
+from gridgov.sensing.views import alarms
+
+app_name = "alarms"
+
+urlpatterns = [
+    path("", alarms.board, name="board"),
+    path("board/new/", alarms.board_new, name="board_new"),
+    path("<int:pk>/", alarms.detail, name="detail"),
+    path("<int:pk>/acknowledge/", alarms.acknowledge, name="acknowledge"),
+    path("<int:pk>/clear/", alarms.clear, name="clear"),
+    path("<int:pk>/open-case/", alarms.open_case, name="open_case"),
+]
