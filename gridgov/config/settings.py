@@ -287,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.sensing.tasks.scan_conditions",
         "schedule": float(env_int("GRIDGOV_SCENARIO_SCAN_INTERVAL", 30)),
     },
+    "sensing-event-partitions": {
+        "task": "gridgov.sensing.tasks.ensure_event_partitions",
+        "schedule": float(env_int("GRIDGOV_EVENT_PARTITION_INTERVAL", 24 * 60 * 60)),
+    },
 }
 
 # --- People and housing (registry) ---------------------------------------------------------

@@ -675,6 +675,12 @@ def task_sensing_rules() -> dict[str, Any]:
     return task()
 
 
+def task_sensing_absence() -> dict[str, Any]:
+    from gridgov.demo.bench_access import task_absence_scan
+
+    return task_absence_scan()
+
+
 TASKS: dict[str, Callable[[], dict[str, Any]]] = {
     "generate": task_generate,
     "pages": task_pages,
@@ -684,6 +690,7 @@ TASKS: dict[str, Callable[[], dict[str, Any]]] = {
     "cases_million": task_cases_million,
     "sensing_mqtt": task_sensing_mqtt,
     "sensing_rules": task_sensing_rules,
+    "sensing_absence": task_sensing_absence,
 }
 
 
@@ -943,6 +950,13 @@ def bench_sensing(log: Callable[[str], None]) -> dict[str, Entry]:
             rules = _run_task("sensing_rules", env)
         for name, entry in rules.items():
             log(f"  {name}: {entry['value']:,.0f} {entry['unit']} (ratio {entry['ratio']})")
+    if _postgres_ready(postgres_url):
+        with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+            env = {**_sqlite_env(directory), "DATABASE_URL": postgres_url}
+            absence = _run_task("sensing_absence", env)
+        rules["sensing_absence_list_postgresql_1m"] = absence["entry"]
+        log(f"  absence list over {absence['people']:,} people and {absence['passes']:,} passes: "
+            f"{absence['entry']['value']:,.0f} ms")  # fmt: skip
     rate, baseline = result["events_per_second"], result["baseline_events_per_second"]
     latency = result["alarm_latency"]
     log(f"  MQTT ingestion: {rate:,.0f} events/s stored; a bare subscriber {baseline:,.0f}/s")

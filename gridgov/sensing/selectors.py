@@ -7,10 +7,11 @@ only their company's devices there. Events follow their device's visibility.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 
 from gridgov.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from gridgov.accounts.scoping import Scope, active_memberships, has_permission, scope_for
@@ -313,3 +314,73 @@ def alarm_cell_choices(*, actor: Any, limit: int = 300) -> list[Cell]:
         Cell.objects.filter(is_active=True).exclude(level=LevelKind.MICRO_GRID), code_field="code"
     )
     return list(cells.order_by("code")[:limit])
+
+
+# --- The live board's polling (告警看板刷新) ---------------------------------------------------
+
+BOARD_CATCH_UP_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class AlarmBoardChanges:
+    """What changed since a board's last poll: ``alarms`` (visible, matching the filters, any
+    status, newest first), the newest step id now seen, and ``is_too_far_behind`` when more
+    changed than a poll should carry (the board then loads afresh)."""
+
+    alarms: list[Alarm]
+    last_step_id: int
+    is_too_far_behind: bool = False
+
+
+def alarm_last_step_id() -> int:
+    """The newest alarm step's id: where a board starts watching for changes."""
+    return AlarmStep.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def alarm_board_changes_for_actor(
+    *,
+    actor: Any,
+    after_id: int,
+    after_step_id: int,
+    occurred_after: datetime | None,
+    cell_code: str | None = None,
+    severities: Iterable[str] = (),
+    scenario_code: str | None = None,
+) -> AlarmBoardChanges | None:
+    """The board's changes since its last poll, or ``None`` when nothing changed.
+
+    One query answers "anything new?": the steps after ``after_step_id`` (acknowledged, case
+    opened, cleared — each human or automatic change writes one) together with the open alarms
+    newer than ``after_id`` or occurring again after ``occurred_after`` (a recurrence is an
+    UPDATE of ``occurrences`` and ``last_occurred_at`` that writes no step). Only when something
+    did change does a second query fetch those alarms, within the actor's area."""
+    steps = AlarmStep.objects.filter(pk__gt=after_step_id).values_list("alarm_id", "pk")
+    recent = Q(pk__gt=after_id)
+    if occurred_after is not None:
+        recent |= Q(last_occurred_at__gt=occurred_after)
+    open_alarms = (
+        alarm_list_for_actor(
+            actor=actor,
+            cell_code=cell_code,
+            severities=severities,
+            scenario_code=scenario_code,
+            statuses=OPEN_ALARM_STATUSES,
+        )
+        .filter(recent)
+        .values_list("pk", Value(0))
+    )
+    probe = list(steps.order_by().union(open_alarms.order_by(), all=True))
+    if not probe:
+        return None
+    last_step_id = max([after_step_id, *(step_id for _alarm_id, step_id in probe)])
+    alarm_ids = {alarm_id for alarm_id, _step_id in probe}
+    if len(alarm_ids) > BOARD_CATCH_UP_LIMIT:
+        return AlarmBoardChanges(alarms=[], last_step_id=last_step_id, is_too_far_behind=True)
+    alarms = (
+        alarm_list_for_actor(
+            actor=actor, cell_code=cell_code, severities=severities, scenario_code=scenario_code
+        )
+        .filter(pk__in=alarm_ids)
+        .select_related("cleared_by")
+    )
+    return AlarmBoardChanges(alarms=list(alarms), last_step_id=last_step_id)

@@ -8,7 +8,7 @@ app_name = "alarms"
 
 urlpatterns = [
     path("", alarms.board, name="board"),
-    path("board/new/", alarms.board_new, name="board_new"),
+    path("board/changes/", alarms.board_changes, name="board_changes"),
     path("<int:pk>/", alarms.detail, name="detail"),
     path("<int:pk>/acknowledge/", alarms.acknowledge, name="acknowledge"),
     path("<int:pk>/clear/", alarms.clear, name="clear"),

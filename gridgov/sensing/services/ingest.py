@@ -230,6 +230,11 @@ _EVENT_TABLE_COLUMNS = (
     "person_card_hash"
 )
 _CONFLICT = " ON CONFLICT (device_id, event_id) DO NOTHING RETURNING id, device_id, event_id"
+# PostgreSQL partitions the table by month (migration 0004) and so keys it on (device_id,
+# event_id, occurred_at): a replay carries the same time and is still a duplicate.
+_CONFLICT_POSTGRESQL = (
+    " ON CONFLICT (device_id, event_id, occurred_at) DO NOTHING RETURNING id, device_id, event_id"
+)
 
 
 def _insert_events_postgresql(columns: list[list[Any]]) -> list[tuple[int, int, str]]:
@@ -240,7 +245,8 @@ def _insert_events_postgresql(columns: list[list[Any]]) -> list[tuple[int, int, 
     statement = (
         f"INSERT INTO {table} ({_EVENT_TABLE_COLUMNS}) "  # noqa: S608
         "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], "
-        "%s::timestamptz[], %s::text[]::jsonb[], %s::text[], %s::text[], %s::text[])" + _CONFLICT
+        "%s::timestamptz[], %s::text[]::jsonb[], %s::text[], %s::text[], %s::text[])"
+        + _CONFLICT_POSTGRESQL
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, columns)

@@ -1,5 +1,7 @@
-/* The alarm board's map: one marker per alarm row that has a position, coloured by severity,
- * redrawn whenever htmx adds or replaces rows. Local assets only; without a tile server the
+/* The alarm board: rows arrive and change by polling (htmx); a row is replaced only by a newer
+ * picture of it (its rank: status, case, occurrences), a cleared row fades out and leaves.
+ * The map: one marker per open row that has a position, coloured by severity (acknowledged
+ * ones in blue), redrawn whenever rows change. Local assets only; without a tile server the
  * markers sit over the town's outline on a plain background. */
 (function () {
   "use strict";
@@ -58,24 +60,34 @@
       notice.addTo(map);
     }
 
+    var shown = null;
+
     function draw() {
       markers.clearLayers();
-      document.querySelectorAll("[data-alarm-id][data-lat]").forEach(function (row) {
+      var ids = [];
+      document.querySelectorAll("[data-alarm-id][data-lat]:not([data-status=cleared])").forEach(function (row) {
         var lat = parseFloat(row.dataset.lat);
         var lng = parseFloat(row.dataset.lng);
         if (isNaN(lat) || isNaN(lng)) return;
+        var acknowledged = row.dataset.status === "acknowledged";
+        // An acknowledged alarm is blue inside, its severity's colour as the ring.
         var marker = L.circleMarker([lat, lng], {
-          radius: row.dataset.status === "active" ? 9 : 7,
-          color: "#fff",
-          weight: 2,
+          radius: acknowledged ? 8 : 9,
+          color: acknowledged ? row.dataset.edge || "#fff" : "#fff",
+          weight: acknowledged ? 3 : 2,
           fillColor: row.dataset.color || "#c92a2a",
-          fillOpacity: row.dataset.status === "active" ? 0.95 : 0.6
+          fillOpacity: acknowledged ? 0.75 : 0.95
         });
         marker.bindPopup(popup(row, container.dataset.labelOpen));
         markers.addLayer(marker);
+        ids.push(row.dataset.alarmId);
       });
       var count = markers.getLayers().length;
       container.dataset.markers = String(count);
+      // Only a different set of alarms moves the view: a colour change leaves the zoom alone.
+      var key = ids.sort().join(",");
+      if (key === shown) return;
+      shown = key;
       if (count) {
         map.fitBounds(markers.getBounds(), { padding: [28, 28], maxZoom: 16 });
         say("");
@@ -87,8 +99,52 @@
     }
 
     draw();
-    document.body.addEventListener("htmx:afterSettle", draw);
+    document.body.addEventListener("gg:alarms-changed", draw);
   }
+
+  var pending = false;
+  function changed() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      var list = document.getElementById("gg-alarm-list");
+      if (list) leaveWhenCleared(list);
+      document.body.dispatchEvent(new CustomEvent("gg:alarms-changed"));
+    });
+  }
+
+  function rank(row) {
+    return (row && row.dataset.rank ? row.dataset.rank : "").split(" ").map(Number);
+  }
+
+  function isNewer(incoming, present) {
+    var next = rank(incoming);
+    var now = rank(present);
+    for (var index = 0; index < next.length; index += 1) {
+      if (!(next[index] <= now[index])) return true;
+    }
+    return false;
+  }
+
+  function leaveWhenCleared(list) {
+    list.querySelectorAll(".gg-alarm[data-status=cleared]").forEach(function (row) {
+      if (row.dataset.leaving) return;
+      row.dataset.leaving = "1";
+      window.setTimeout(function () { row.remove(); changed(); }, 4000);
+    });
+  }
+
+  // A slower answer (a poll sent before one's own acknowledgement) must not bring back an older
+  // picture of a row; an equal one is skipped too, keeping a refusal's message in place.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    if (!target || !incoming || !target.classList.contains("gg-alarm")) return;
+    if (!isNewer(incoming, target)) event.detail.shouldSwap = false;
+  });
+  document.addEventListener("htmx:oobAfterSwap", changed);
+  document.addEventListener("htmx:afterSettle", changed);
 
   function start() { document.querySelectorAll("[data-alarm-map]").forEach(mount); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
