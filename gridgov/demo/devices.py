@@ -12,7 +12,7 @@ secrets are random and known to nobody: the simulator re-issues the ones it driv
 
 Adults living in gated estates get an access card, school-age children an enrolled face. A
 card's number is ``demo_card_number(person_id)``; only its keyed hash is stored, as everywhere.
-Each elder living alone has one past pass, most within two days, about one in four more than
+Each elder living alone has one past pass, most within two days, about one in twenty-five more than
 three days ago, so the absence list has names from the start.
 
 Rows are written with ``insert_rows`` (COPY on PostgreSQL); everything is seeded.
@@ -48,6 +48,10 @@ ADULT_AGE = 18
 FACE_AGE = 6  # children from this age have an enrolled face at their estate's gates
 ELEVATOR_FLOORS = 7
 HISTORY_EVENT_PREFIX = "hist-"
+# One card holder in COMMUTER_SAMPLE has a week of commuting through the gate behind them (out in
+# the morning, back in the evening), so the gate-flow charts have a history from the start.
+COMMUTER_SAMPLE = 8
+COMMUTE_DAYS = 7
 
 # Heartbeat interval per category, seconds.
 HEARTBEAT: dict[str, int] = {
@@ -321,6 +325,7 @@ def _write_cards(
 ) -> int:
     now = timezone.now()
     today = timezone.localdate(now)
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     adapt = connection.ops.adapt_datetimefield_value
     adult_born = years_before(today, ADULT_AGE)
     face_born = years_before(today, FACE_AGE)
@@ -337,9 +342,40 @@ def _write_cards(
             (resident.person_id, card_hash, last4, resident.dwelling_id, adapt(issued), True)
         )
         building_gates = gates.get(resident.building_id)
+        if (
+            building_gates
+            and resident.person_id not in elders
+            and resident.birth <= adult_born
+            and resident.person_id % COMMUTER_SAMPLE == 0
+        ):
+            for day in range(1, COMMUTE_DAYS + 1):
+                morning = (
+                    midnight
+                    - datetime.timedelta(days=day)
+                    + datetime.timedelta(hours=7, minutes=rng.randint(0, 120))
+                )
+                evening = (
+                    midnight
+                    - datetime.timedelta(days=day)
+                    + datetime.timedelta(hours=17, minutes=rng.randint(30, 180))
+                )
+                for direction, at in (("out", morning), ("in", evening)):
+                    passes.append(
+                        (
+                            building_gates[0],
+                            f"{HISTORY_EVENT_PREFIX}{resident.person_id}-{day}-{direction}",
+                            "card_pass",
+                            adapt(at),
+                            adapt(at),
+                            json.dumps({"direction": direction}),
+                            "",
+                            "native",
+                            card_hash,
+                        )
+                    )
         if resident.person_id in elders and building_gates:
-            # One past pass: most within two days, about a quarter more than three days ago.
-            hours = rng.randint(80, 240) if rng.random() < 0.25 else rng.randint(1, 40)
+            # One past pass: most within two days, one in twenty-five more than three days ago.
+            hours = rng.randint(80, 240) if rng.random() < 0.04 else rng.randint(1, 40)
             at = now - datetime.timedelta(hours=hours, minutes=rng.randint(0, 59))
             passes.append(
                 (

@@ -81,6 +81,26 @@ def test_residents_of_gated_estates_hold_cards_with_the_keyed_hash(small_town):
     assert any(card.card_last4 for card in cards)
 
 
+def test_a_week_of_commuting_gives_the_gate_charts_a_history_both_ways(small_town):
+    from django.utils import timezone
+
+    from gridgov.sensing.models import Event
+
+    passes = Event.objects.filter(kind="card_pass", event_id__contains="-out")
+    morning_hours = {
+        timezone.localtime(at).hour for at in passes.values_list("occurred_at", flat=True)
+    }
+    directions = Counter(
+        value["direction"]
+        for value in Event.objects.filter(kind="card_pass").values_list("values", flat=True)
+    )
+
+    assert passes.exists()
+    assert morning_hours <= {7, 8, 9}
+    assert directions["out"] >= 1
+    assert directions["in"] >= directions["out"]
+
+
 def test_the_scenario_catalogue_is_installed(small_town):
     assert small_town.counts["scenarios"] == len(SCENARIO_CATALOGUE)
     assert Scenario.objects.count() == len(SCENARIO_CATALOGUE)
