@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ EVENTS_PER_MESSAGE = 20
 MESSAGES = 15_000  # 300,000 events a round
 ROUNDS = 3
 INGESTERS = 2
+# Messages the publisher may run ahead of what is stored (each ingester takes up to 1,000 in
+# flight; Mosquitto queues 1,000 more per session by default).
+WINDOW = 1_500
+STALL_SECONDS = 60
 LATENCY_RATE = 5_000  # events a second of background while incidents are timed
 LATENCY_SECONDS = 60
 INCIDENTS_PER_SECOND = 5
@@ -114,20 +119,84 @@ def _publish(messages: list[tuple[str, bytes]]) -> float:
     return started
 
 
-def _bare_subscriber(prefix: str, count: int) -> None:
-    """A bare subscriber (its own process): says ``ready`` once subscribed, then the wall-clock
-    time at which the ``count``-th message arrived."""
+def _publish_windowed(
+    messages: list[tuple[str, bytes]],
+    taken: Callable[[], int],
+    errors: list[BaseException],
+) -> None:
+    """Publish at QoS 1 as fast as the subscribers take the messages, never more than ``WINDOW``
+    messages ahead of ``taken()`` (messages stored, or received): a broker holds only so many
+    messages for a slow session (Mosquitto's ``max_queued_messages``) and drops the rest, so
+    running ahead would measure the broker's limit, not the subscribers."""
+    try:
+        publisher = _client(f"bench-publisher-{uuid.uuid4().hex[:8]}")
+        _connect(publisher)
+        infos = []
+        for index, (topic, payload) in enumerate(messages):
+            waited_since = time.monotonic()
+            while index - taken() >= WINDOW:
+                if time.monotonic() - waited_since > STALL_SECONDS:
+                    raise RuntimeError(f"the subscribers took nothing for {STALL_SECONDS} s")
+                time.sleep(0.002)
+            infos.append(publisher.publish(topic, payload, qos=1))
+        for info in infos:
+            info.wait_for_publish(timeout=120)
+        publisher.disconnect()
+        publisher.loop_stop()
+    except BaseException as error:  # reported by the caller
+        errors.append(error)
+
+
+def _ingest_round(messages: list[tuple[str, bytes]]) -> float:
+    """Events/s from the first publish until every event of ``messages`` is committed."""
+    from django.db import connection
+
+    from gridgov.sensing.models import Event
+
+    def newest_id() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sensing_event")
+            return int(cursor.fetchone()[0])
+
+    before, base = Event.objects.count(), newest_id()
+    expected = before + len(messages) * EVENTS_PER_MESSAGE
+    stored = [0]
+    errors: list[BaseException] = []
+    publishing = threading.Thread(
+        target=_publish_windowed,
+        args=(messages, lambda: stored[0] // EVENTS_PER_MESSAGE, errors),
+    )
+    started = time.perf_counter()
+    publishing.start()
+    last_progress, last_seen = time.monotonic(), 0
+    while True:
+        stored[0] = newest_id() - base
+        if stored[0] != last_seen:
+            last_progress, last_seen = time.monotonic(), stored[0]
+        if stored[0] >= expected - before and Event.objects.count() >= expected:
+            break
+        if errors or time.monotonic() - last_progress > STALL_SECONDS:
+            raise RuntimeError(
+                f"ingestion stalled at {Event.objects.count() - before} of "
+                f"{expected - before} events ({errors or 'no progress'})"
+            )
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    publishing.join()
+    return (expected - before) / elapsed
+
+
+def _bare_subscriber(prefix: str, count: int, received: Any, ready: Any, finished: Any) -> None:
+    """A bare subscriber in a process of its own: counts messages into ``received`` (shared),
+    sets ``ready`` once subscribed, and ``finished`` to the wall-clock time of the last one."""
     from paho.mqtt.subscribeoptions import SubscribeOptions
 
-    received = 0
     done = threading.Event()
-    finished_at = [0.0]
 
     def on_message(client: Any, userdata: Any, message: Any) -> None:
-        nonlocal received
-        received += 1
-        if received == count:
-            finished_at[0] = time.time()
+        received.value += 1
+        if received.value == count:
+            finished.value = time.time()
             done.set()
 
     subscribed = threading.Event()
@@ -141,31 +210,43 @@ def _bare_subscriber(prefix: str, count: int) -> None:
     )
     if not subscribed.wait(10):
         raise RuntimeError("the bare subscriber's subscription was not confirmed")
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    if not done.wait(600):
-        raise RuntimeError(f"the bare subscriber received {received} of {count}")
+    ready.set()
+    done.wait(STALL_SECONDS * 10)
     subscriber.disconnect()
     subscriber.loop_stop()
-    sys.stdout.write(f"{finished_at[0]}\n")
 
 
 def _bare_subscriber_rate(messages: list[tuple[str, bytes]], prefix: str) -> float:
-    """Events per second a bare subscriber in its own process takes the stream off the broker."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "gridgov.demo.bench_sensing", "bare", prefix, str(len(messages))],
-        stdout=subprocess.PIPE,
-        text=True,
+    """Events per second a bare subscriber in its own process takes the stream off the broker,
+    the publisher kept within the same window as for the ingesters."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    received = context.Value("q", 0, lock=False)
+    finished = context.Value("d", 0.0, lock=False)
+    ready = context.Event()
+    process = context.Process(
+        target=_bare_subscriber, args=(prefix, len(messages), received, ready, finished)
     )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        process.kill()
-        raise RuntimeError("the bare subscriber did not start")
-    started = time.time()
-    _publish(messages)
-    finished = float(process.stdout.readline())
-    process.wait(timeout=60)
-    return len(messages) * EVENTS_PER_MESSAGE / (finished - started)
+    process.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("the bare subscriber did not start")
+        errors: list[BaseException] = []
+        started = time.time()
+        _publish_windowed(messages, lambda: int(received.value), errors)
+        last, last_progress = -1, time.monotonic()
+        while finished.value == 0.0:
+            if errors or time.monotonic() - last_progress > STALL_SECONDS:
+                raise RuntimeError(f"the bare subscriber stalled at {received.value} messages")
+            if received.value != last:
+                last, last_progress = received.value, time.monotonic()
+            time.sleep(0.02)
+        return len(messages) * EVENTS_PER_MESSAGE / (finished.value - started)
+    finally:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
 
 
 def _start_ingesters(prefix: str, group: str, directory: Path) -> list[subprocess.Popen[bytes]]:
@@ -306,15 +387,21 @@ def _alarm_latency(codes: list[str], prefix: str, group: str, directory: Path) -
         publishing.join()
     finally:
         _stop(ingesters)
+        listener.disconnect()
+        listener.loop_stop()
         connection.close()
     latencies = sorted(
         (seen_at[code] - sent_at[code]) * 1000 for code in sent_at if code in seen_at
     )
-    if not latencies:
+    broker = sorted(
+        (delivered_at[code] - sent_at[code]) * 1000 for code in sent_at if code in delivered_at
+    )
+    if not latencies or not broker:
         raise RuntimeError("no incident raised an alarm")
     return {
-        "p99_ms": latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))],
+        "p99_ms": _p99(latencies),
         "median_ms": statistics.median(latencies),
+        "broker_p99_ms": _p99(broker),
         "incidents": len(incidents),
         "alarms_seen": len(latencies),
         "background_events_per_second": LATENCY_RATE,
@@ -329,7 +416,7 @@ def task_sensing_mqtt() -> dict[str, Any]:
 
     from gridgov.demo.services import demo_town_generate
     from gridgov.grids.models import Cell
-    from gridgov.sensing.models import Device, Event, Scenario
+    from gridgov.sensing.models import Device, Scenario
 
     demo_town_generate(profile="small")
     scenarios = 0
@@ -366,17 +453,9 @@ def task_sensing_mqtt() -> dict[str, Any]:
         for round_ in range(ROUNDS):
             messages = _stream(codes, round_, prefix)
             baseline_rates.append(_bare_subscriber_rate(messages, prefix))
-            before = Event.objects.count()
-            expected = before + len(messages) * EVENTS_PER_MESSAGE
             ingesters = _start_ingesters(prefix, f"{group}-r{round_}", directory)
             try:
-                started = _publish(messages)
-                deadline = time.monotonic() + 600
-                while (stored := Event.objects.count()) < expected:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"only {stored - before} events were stored")
-                    time.sleep(0.2)
-                rates.append((expected - before) / (time.perf_counter() - started))
+                rates.append(_ingest_round(messages))
             finally:
                 _stop(ingesters)
                 connection.close()
@@ -394,8 +473,3 @@ def task_sensing_mqtt() -> dict[str, Any]:
         "scenarios": scenarios,
         "cpus": os.cpu_count(),
     }
-
-
-if __name__ == "__main__":
-    if sys.argv[1] == "bare":
-        _bare_subscriber(sys.argv[2], int(sys.argv[3]))

@@ -29,8 +29,10 @@ from gridgov.sensing.models import (
 )
 
 
-def _device_visibility(actor: Any, permission: str, prefix: str = "") -> Q | None:
-    """A filter on devices (through ``prefix``) the actor may see, or ``None`` for nothing."""
+def _area_visibility(actor: Any, permission: str, *, cell: str, owner: str) -> Q | None:
+    """A filter on rows whose cell (the lookup ``cell``) lies in the actor's area for
+    ``permission``, or ``None`` for nothing. Property staff see only the rows whose owner (the
+    lookup ``owner``) is their company, within their area."""
     scope = scope_for(actor, permission)
     if scope.is_global:
         return Q()
@@ -44,16 +46,18 @@ def _device_visibility(actor: Any, permission: str, prefix: str = "") -> Q | Non
         if role == Role.PROPERTY_STAFF:
             if organization_id is not None:
                 condition |= Q(
-                    **{
-                        f"{prefix}cell__code__startswith": cell_code,
-                        f"{prefix}owner_id": organization_id,
-                    }
+                    **{f"{cell}__code__startswith": cell_code, f"{owner}_id": organization_id}
                 )
         else:
             area_codes.add(cell_code)
     if area_codes:
-        condition |= Scope(cell_codes=tuple(sorted(area_codes))).q(f"{prefix}cell__code")
+        condition |= Scope(cell_codes=tuple(sorted(area_codes))).q(f"{cell}__code")
     return condition
+
+
+def _device_visibility(actor: Any, permission: str, prefix: str = "") -> Q | None:
+    """A filter on devices (through ``prefix``) the actor may see, or ``None`` for nothing."""
+    return _area_visibility(actor, permission, cell=f"{prefix}cell", owner=f"{prefix}owner")
 
 
 def device_list_for_actor(
@@ -163,24 +167,7 @@ def _alarm_visibility(actor: Any, permission: str) -> Q | None:
 
     Area roles: the alarms of their cells' subtrees. Property staff: the alarms of their
     company's devices within their area."""
-    scope = scope_for(actor, permission)
-    if scope.is_global:
-        return Q()
-    if scope.is_empty:
-        return None
-    area_codes: set[str] = set()
-    condition = Q(pk__in=[])
-    for role, cell_code, organization_id in active_memberships(actor):
-        if permission not in ROLE_PERMISSIONS.get(role, frozenset()):
-            continue
-        if role == Role.PROPERTY_STAFF:
-            if organization_id is not None:
-                condition |= Q(cell__code__startswith=cell_code, device__owner_id=organization_id)
-        else:
-            area_codes.add(cell_code)
-    if area_codes:
-        condition |= Scope(cell_codes=tuple(sorted(area_codes))).q("cell__code")
-    return condition
+    return _area_visibility(actor, permission, cell="cell", owner="device__owner")
 
 
 def alarm_list_for_actor(
