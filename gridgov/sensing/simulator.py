@@ -599,24 +599,40 @@ def _detected(category: str, kind: str, label: str, seconds: int) -> Incident:
     return make
 
 
-def _smoke(sim: Simulator, now: datetime) -> Batch | None:
-    device = sim.take(DeviceCategory.SMOKE_DETECTOR)
-    if device is None:
-        return None
-    sim.hold(device.code, now + timedelta(seconds=120), incident=True)
-    sim.later(
-        now + timedelta(seconds=120),
-        device.code,
-        "smoke_clear",
-        state="normal",
-        values={"obscuration": 0.1},
-    )
-    return [
-        (
+def _episode(
+    category: str,
+    seconds: int,
+    start: tuple[str, str, dict[str, Any]],
+    end: tuple[str, str, dict[str, Any]],
+) -> Incident:
+    """A device of ``category`` reports ``start`` (kind, state, values) now and ``end`` after
+    ``seconds``, taking no ordinary traffic meanwhile."""
+
+    def make(sim: Simulator, now: datetime) -> Batch | None:
+        device = sim.take(category)
+        if device is None:
+            return None
+        sim.hold(device.code, now + timedelta(seconds=seconds), incident=True)
+        end_kind, end_state, end_values = end
+        sim.later(
+            now + timedelta(seconds=seconds),
             device.code,
-            sim.event(device.code, "smoke_alarm", now, state="alarm", values={"obscuration": 4.6}),
+            end_kind,
+            state=end_state,
+            values=end_values,
         )
-    ]
+        kind, state, values = start
+        return [(device.code, sim.event(device.code, kind, now, state=state, values=values))]
+
+    return make
+
+
+_smoke = _episode(
+    DeviceCategory.SMOKE_DETECTOR,
+    120,
+    ("smoke_alarm", "alarm", {"obscuration": 4.6}),
+    ("smoke_clear", "normal", {"obscuration": 0.1}),
+)
 
 
 def _reading(category: str, high: dict[str, Any], normal: dict[str, Any], seconds: int) -> Incident:
@@ -665,24 +681,12 @@ def _street_trading(sim: Simulator, now: datetime) -> Batch | None:
     ]
 
 
-def _manhole(sim: Simulator, now: datetime) -> Batch | None:
-    device = sim.take(DeviceCategory.MANHOLE_COVER)
-    if device is None:
-        return None
-    sim.hold(device.code, now + timedelta(seconds=300), incident=True)
-    sim.later(
-        now + timedelta(seconds=300),
-        device.code,
-        "cover_closed",
-        state="normal",
-        values={"tilt_deg": 0},
-    )
-    return [
-        (
-            device.code,
-            sim.event(device.code, "cover_open", now, state="open", values={"tilt_deg": 38}),
-        )
-    ]
+_manhole = _episode(
+    DeviceCategory.MANHOLE_COVER,
+    300,
+    ("cover_open", "open", {"tilt_deg": 38}),
+    ("cover_closed", "normal", {"tilt_deg": 0}),
+)
 
 
 def _stranger(sim: Simulator, now: datetime) -> Batch | None:
