@@ -65,6 +65,15 @@ class Perm:
     ALARM_HANDLE = "sensing.handle_alarm"  # acknowledge, clear with a note, open a case
     SCENARIO_MANAGE = "sensing.manage_scenario"  # edit the scenarios (versioned)
     ACCESS_VIEW = "sensing.view_access"  # gate flows and the absence list of one's area
+    # Participation (业主表决, 征询, 项目, 物业测评). Owners and residents take part through their
+    # link to a registry person (``registry.PersonAccount``), not through a staff permission.
+    PARTICIPATION_TAKE_PART = "participation.take_part"  # vote, answer, rate as oneself
+    PARTICIPATION_VIEW = "participation.view"  # the votes, consultations, projects of an area
+    VOTE_MANAGE = "participation.manage_vote"  # open and close votes, paper ballots, proxies
+    CONSULTATION_MANAGE = "participation.manage_consultation"
+    PROJECT_MANAGE = "participation.manage_project"  # stages, dates, documents
+    RATING_MANAGE = "participation.manage_rating"  # surveys, service items, list thresholds
+    DISCLOSURE_EDIT = "participation.edit_disclosure"  # 四公开一监督 page of an estate
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
@@ -96,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ALARM_VIEW,
             Perm.ALARM_HANDLE,
             Perm.ACCESS_VIEW,
+            Perm.PARTICIPATION_VIEW,
         }
     ),
     Role.DEPARTMENT_HANDLER: frozenset(
@@ -106,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_VIEW,
             Perm.CASE_HANDLE,
             Perm.CASE_STATISTICS,
+            Perm.PARTICIPATION_VIEW,
         }
     ),
     Role.COMMUNITY_STAFF: frozenset(
@@ -137,6 +148,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ALARM_VIEW,
             Perm.ALARM_HANDLE,
             Perm.ACCESS_VIEW,
+            Perm.PARTICIPATION_VIEW,
+            Perm.VOTE_MANAGE,
+            Perm.CONSULTATION_MANAGE,
+            Perm.PROJECT_MANAGE,
+            Perm.RATING_MANAGE,
+            Perm.DISCLOSURE_EDIT,
         }
     ),
     Role.GRID_WORKER: frozenset(
@@ -160,6 +177,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ALARM_VIEW,
             Perm.ALARM_HANDLE,
             Perm.ACCESS_VIEW,
+            Perm.PARTICIPATION_VIEW,
         }
     ),
     Role.PROPERTY_STAFF: frozenset(
@@ -173,9 +191,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.EVENT_VIEW,
             Perm.ALARM_VIEW,
             Perm.ALARM_HANDLE,
+            Perm.PARTICIPATION_VIEW,
         }
     ),
-    Role.RESIDENT: frozenset({Perm.CASE_REPORT}),
+    Role.RESIDENT: frozenset({Perm.CASE_REPORT, Perm.PARTICIPATION_TAKE_PART}),
 }
 
 # 等保 2.0 level 3: two-factor authentication for administrators and the operations centre.

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("gridgov.registry.api_urls")),
     path("", include("gridgov.cases.api_urls")),
     path("", include("gridgov.sensing.api_urls")),
+    path("", include("gridgov.participation.api_urls")),
 ]

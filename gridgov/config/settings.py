@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "gridgov.registry",
     "gridgov.cases",
     "gridgov.sensing",
+    "gridgov.participation",
     "gridgov.demo",
     "gridgov.web",
 ]

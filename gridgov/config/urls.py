@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("gridgov.cases.urls")),
     path("alarms/", include("gridgov.sensing.urls_alarms")),
     path("access/", include("gridgov.sensing.urls_access")),
+    path("participation/", include("gridgov.participation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site_urls()),
     path("api/v1/", include("gridgov.config.api_urls")),

@@ -231,6 +231,46 @@ class Person(models.Model):
         return self.name
 
 
+class PersonAccount(models.Model):
+    """The link between a sign-in account and the registry person it belongs to (实名认证).
+
+    Residents take part as themselves (an owner votes, a resident rates the property company)
+    only through this link; staff set it after checking identity in person, or a resident sets
+    it with a code sent to the phone the registry holds for them.
+    """
+
+    class Method(models.TextChoices):
+        STAFF = "staff", _("Checked in person by staff")
+        SMS_CODE = "sms_code", _("Code sent to the registered phone")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="person_account",
+    )
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="account"
+    )
+    method = models.CharField(_("verified by"), max_length=16, choices=Method.choices)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by staff"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person account")
+        verbose_name_plural = _("person accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}→{self.person_id}"
+
+
 class Household(models.Model):
     """A household (户) with its head and members, usually living in one dwelling."""
 

@@ -1,0 +1,3 @@
+"""``/api/v1/participation/…``: the API of every part."""
+
+urlpatterns: list = []

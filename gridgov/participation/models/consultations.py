@@ -1,0 +1,5 @@
+"""consultations."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""projects."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""supervision."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

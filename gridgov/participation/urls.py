@@ -1,0 +1,5 @@
+"""``/participation/``: the pages of every part."""
+
+app_name = "participation"
+
+urlpatterns: list = []
