@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Membership
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission, scope_for
+from gridgov.accounts.services.work_phones import user_set_work_phone, work_phone_normalize
 from gridgov.core.audit import audit_record
 
 CELL_MODEL_LABEL = "grids.Cell"
@@ -167,20 +172,60 @@ class MembershipInline(admin.TabularInline):
         return has_permission(request.user, Perm.USER_MANAGE)
 
 
+class _WorkPhoneFields(forms.Form):
+    """The work phone as the administrator types it; stored only through the service."""
+
+    work_phone = forms.CharField(
+        label=_("Work phone"),
+        required=False,
+        max_length=20,
+        help_text=_("A mobile number for alarm SMS. Leave empty to keep the one on record."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    remove_work_phone = forms.BooleanField(label=_("Remove the work phone"), required=False)
+
+    def clean_work_phone(self) -> str:
+        raw = self.cleaned_data.get("work_phone", "")
+        if not raw.strip():
+            return ""
+        try:
+            return work_phone_normalize(raw)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["work_phone"]) from None
+
+
+class UserChangeWithWorkPhoneForm(UserChangeForm, _WorkPhoneFields):  # type: ignore[misc]
+    pass
+
+
+class UserCreationWithWorkPhoneForm(AdminUserCreationForm, _WorkPhoneFields):  # type: ignore[misc]
+    pass
+
+
 class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     """Accounts with a membership in the actor's scope, and accounts not yet placed anywhere
     (a new account must be visible to the administrator who places it)."""
 
     view_permission = Perm.USER_MANAGE
     manage_permission = Perm.USER_MANAGE
-    list_display = ("username", "display_name", "is_active", "totp_confirmed_at", "last_login")
+    list_display = (
+        "username",
+        "display_name",
+        "work_phone_masked",
+        "is_active",
+        "totp_confirmed_at",
+        "last_login",
+    )
     list_filter = ("is_active", "memberships__role")
     search_fields = ("username", "display_name")
     ordering = ("username",)
     inlines = (MembershipInline,)
+    form = UserChangeWithWorkPhoneForm
+    add_form = UserCreationWithWorkPhoneForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (None, {"fields": ("display_name", "is_active")}),
+        (_("Work phone"), {"fields": ("work_phone", "work_phone_on_record", "remove_work_phone")}),
         (None, {"fields": ("totp_confirmed_at", "last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -188,11 +233,25 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "display_name", "password1", "password2"),
+                "fields": ("username", "display_name", "work_phone", "password1", "password2"),
             },
         ),
     )
-    readonly_fields = ("totp_confirmed_at", "last_login", "date_joined")
+    readonly_fields = ("work_phone_on_record", "totp_confirmed_at", "last_login", "date_joined")
+
+    @admin.display(description=_("Work phone"))
+    def work_phone_masked(self, obj: Any) -> str:
+        return str(obj.work_phone_masked or "—")
+
+    @admin.display(description=_("Work phone on record"))
+    def work_phone_on_record(self, obj: Any) -> str:
+        return str(obj.work_phone_masked or "—")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        phone = form.cleaned_data.get("work_phone", "")
+        if phone or form.cleaned_data.get("remove_work_phone"):
+            user_set_work_phone(actor=request.user, user=obj, phone=phone)  # type: ignore[arg-type]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = admin.ModelAdmin.get_queryset(self, request)

@@ -18,6 +18,11 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(_("two-factor enabled at"), null=True, blank=True)
     totp_last_used_step = models.BigIntegerField(default=0, editable=False)
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A staff member's work mobile, for alarms sent by SMS (告警短信): AES-GCM ciphertext under
+    # ``accounts.work_phone`` and the digits the masked form shows (DESIGN D6).
+    work_phone_encrypted = models.TextField(blank=True, editable=False)
+    work_phone_prefix = models.CharField(max_length=3, blank=True, editable=False)
+    work_phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -29,6 +34,13 @@ class User(AbstractUser):
     @property
     def has_two_factor(self) -> bool:
         return self.totp_confirmed_at is not None and bool(self.totp_secret_encrypted)
+
+    @property
+    def work_phone_masked(self) -> str:
+        """``139****5678``, or empty when no work phone is on record."""
+        if not self.work_phone_last4:
+            return ""
+        return f"{self.work_phone_prefix}****{self.work_phone_last4}"
 
 
 class Organization(models.Model):

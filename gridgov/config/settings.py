@@ -292,6 +292,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.sensing.tasks.ensure_event_partitions",
         "schedule": float(env_int("GRIDGOV_EVENT_PARTITION_INTERVAL", 24 * 60 * 60)),
     },
+    "participation-close-due-votes": {
+        "task": "gridgov.participation.tasks.close_due_votes",
+        "schedule": float(env_int("GRIDGOV_VOTE_CLOSE_INTERVAL", 60)),
+    },
+    "participation-consultation-reminders": {
+        "task": "gridgov.participation.tasks.consultation_reminders",
+        "schedule": float(env_int("GRIDGOV_CONSULTATION_REMINDER_INTERVAL", 60 * 60)),
+    },
 }
 
 # --- People and housing (registry) ---------------------------------------------------------
@@ -378,6 +386,8 @@ SPECTACULAR_SETTINGS = {
         "CaseChannelEnum": "gridgov.cases.models.Channel",
         "AlarmStatusEnum": "gridgov.sensing.models.AlarmStatus",
         "ScenarioKindEnum": "gridgov.sensing.models.ScenarioKind",
+        "ConsultationStatusEnum": "gridgov.participation.models.consultations.Consultation.Status",
+        "ProjectStatusEnum": "gridgov.participation.models.projects.Project.Status",
     },
 }
 

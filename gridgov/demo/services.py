@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import os
+import random
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Membership, Organization, User
+from gridgov.accounts.roles import Role
+from gridgov.accounts.services.work_phones import work_phone_protect
 from gridgov.core.audit import audit_record
 from gridgov.demo.bulkload import loading_session
 from gridgov.demo.housing_plan import plan_housing
@@ -138,12 +141,24 @@ def _write_cells(context: GenerationContext) -> int:
     return total
 
 
+def _work_phone_fields(rng: random.Random) -> dict[str, str]:
+    """A generated work mobile (139 + 8 digits), encrypted like any number (DESIGN D6)."""
+    protected = work_phone_protect(f"139{rng.randrange(100_000_000):08d}")
+    return {
+        "work_phone_encrypted": protected.encrypted,
+        "work_phone_prefix": protected.prefix,
+        "work_phone_last4": protected.last4,
+    }
+
+
 def _write_users(context: GenerationContext) -> int:
     """Staff get unusable passwords; only the printed demo accounts can sign in, with a
-    password generated afresh on every run (never stored in the repository)."""
+    password generated afresh on every run (never stored in the repository). Grid workers get
+    a work phone, so that alarms reach the patrol's phone by SMS (the console gateway)."""
     staff = context.staff_plan.staff
     now = timezone.now()
     unusable = make_password(None)
+    phones = random.Random(f"{context.seed}:work-phones")
     rows = [
         User(
             username=person.username,
@@ -153,6 +168,7 @@ def _write_users(context: GenerationContext) -> int:
             password=unusable,
             is_staff=person.is_admin_site_user,
             date_joined=now,
+            **(_work_phone_fields(phones) if person.role == Role.GRID_WORKER else {}),
         )
         for person in staff
     ]
@@ -243,11 +259,32 @@ def _write_cases(context: GenerationContext) -> int:
     )
 
 
+def _write_votes(context: GenerationContext) -> int:
+    """Owners' votes, open and closed (see ``demo.participation_votes``)."""
+    from gridgov.demo.participation_votes import demo_votes_step
+
+    return demo_votes_step(context)
+
+
+def _write_projects(context: GenerationContext) -> int:
+    """The elevator programme and consultations (see ``demo.participation_projects``)."""
+    from gridgov.demo.participation_projects import demo_projects_step
+
+    return demo_projects_step(context)
+
+
 def _write_devices(context: GenerationContext) -> int:
     """Devices, access cards and the scenario catalogue (see ``demo.devices``)."""
     from gridgov.demo.devices import demo_devices_step
 
     return demo_devices_step(context)
+
+
+def _write_property_ratings(context: GenerationContext) -> int:
+    """A year of property-service ratings, scores and disclosures (``demo.participation_ratings``)."""
+    from gridgov.demo.participation_ratings import participation_ratings_write
+
+    return participation_ratings_write(seed=context.seed)
 
 
 GENERATION_STEPS: list[GenerationStep] = [
@@ -257,8 +294,11 @@ GENERATION_STEPS: list[GenerationStep] = [
     GenerationStep("memberships", _("Roles and scopes"), _write_memberships),
     GenerationStep("staff", _("Posts in the grid"), _write_staff_assignments),
     GenerationStep("residents", _("Residents and housing"), _write_residents),
+    GenerationStep("votes", _("Owners' votes"), _write_votes),
+    GenerationStep("projects", _("Elevator programme and consultations"), _write_projects),
     GenerationStep("cases", _("A year of cases"), _write_cases),
     GenerationStep("devices", _("Devices and access cards"), _write_devices),
+    GenerationStep("property_ratings", _("A year of property ratings"), _write_property_ratings),
 ]
 
 

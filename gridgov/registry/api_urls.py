@@ -3,8 +3,10 @@
 from django.urls import path
 
 from gridgov.registry import api
+from gridgov.registry.api.accounts import MyPersonView
 
 urlpatterns = [
+    path("me/person/", MyPersonView.as_view(), name="api-me-person"),
     path("people/", api.PersonListView.as_view(), name="api-people"),
     path("people/export.xlsx", api.PersonExportView.as_view(), name="api-people-export"),
     path("people/search/", api.PersonSearchView.as_view(), name="api-people-search"),

@@ -271,6 +271,45 @@ class PersonAccount(models.Model):
         return f"{self.user_id}→{self.person_id}"
 
 
+class PersonAccountCode(models.Model):
+    """One request for a link code (实名认证验证码) by a signed-in account.
+
+    Every request is kept, matched or not, so that the hourly limit counts them all and the
+    answer cannot tell a registered identity from an unknown one. Only a matched request has a
+    ``person`` and a ``code_hash`` (a keyed hash, never the code); only the latest request of
+    an account can be confirmed, within its expiry and its number of tries.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="person_account_codes",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    requested_at = models.DateTimeField(_("requested at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("person account code")
+        verbose_name_plural = _("person account codes")
+        indexes = [models.Index(fields=["user", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.requested_at:%Y-%m-%d %H:%M}"
+
+
 class Household(models.Model):
     """A household (户) with its head and members, usually living in one dwelling."""
 

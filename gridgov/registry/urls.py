@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.registry.views import imports, leases, people, places, quality, tags
+from gridgov.registry.views import accounts, imports, leases, people, places, quality, tags
 
 app_name = "registry"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("people/<int:pk>/verify/", people.person_verify_view, name="person_verify"),
     path("people/<int:pk>/tags/", people.person_tag_set, name="person_tag_set"),
     path("people/<int:pk>/tags/remove/", people.person_tag_remove, name="person_tag_remove"),
+    path("people/<int:pk>/account/link/", accounts.person_account_link, name="person_account_link"),
+    path(
+        "people/<int:pk>/account/unlink/",
+        accounts.person_account_unlink_view,
+        name="person_account_unlink",
+    ),
+    path("me/", accounts.my_identity, name="my_identity"),
     path("places/", places.place_list, name="place_list"),
     path("places/estates/<int:pk>/", places.estate_detail, name="estate_detail"),
     path("places/buildings/<int:pk>/", places.building_detail, name="building_detail"),

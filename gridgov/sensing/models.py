@@ -258,6 +258,15 @@ class Scenario(models.Model):
     suppress_seconds = models.PositiveIntegerField(_("suppression window (seconds)"), default=0)
     # Roles told at once when an alarm is raised, within the alarm's place (Role codes).
     notify_roles = models.JSONField(_("roles notified"), default=list, blank=True)
+    # Alarms at or above this severity also reach the told staff's work phones by SMS (issue 5:
+    # "the patrol's phone at once"); empty: never by SMS.
+    sms_min_severity = models.CharField(
+        _("SMS from severity"),
+        max_length=16,
+        choices=Severity.choices,
+        default=Severity.CRITICAL,
+        blank=True,
+    )
     opens_case = models.BooleanField(_("opens a case"), default=False)
     case_category_code = models.CharField(_("case category"), max_length=32, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)

@@ -6,26 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_person_search_indexes'),
+        ("registry", "0003_person_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PersonAccount',
+            name="PersonAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('staff', 'Checked in person by staff'), ('sms_code', 'Code sent to the registered phone')], max_length=16, verbose_name='verified by')),
-                ('linked_at', models.DateTimeField(auto_now_add=True, verbose_name='linked at')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='account', to='registry.person', verbose_name='person')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='person_account', to=settings.AUTH_USER_MODEL, verbose_name='account')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by staff')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Checked in person by staff"),
+                            ("sms_code", "Code sent to the registered phone"),
+                        ],
+                        max_length=16,
+                        verbose_name="verified by",
+                    ),
+                ),
+                ("linked_at", models.DateTimeField(auto_now_add=True, verbose_name="linked at")),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="account",
+                        to="registry.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="person_account",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verified by staff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person account',
-                'verbose_name_plural': 'person accounts',
+                "verbose_name": "person account",
+                "verbose_name_plural": "person accounts",
+            },
+        ),
+        migrations.CreateModel(
+            name="PersonAccountCode",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("requested_at", models.DateTimeField(verbose_name="requested at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="tries")),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed at"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="person_account_codes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "person account code",
+                "verbose_name_plural": "person account codes",
+                "ordering": ["-requested_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["user", "requested_at"], name="registry_pe_user_id_5f93c9_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -18,6 +18,10 @@ _EXPORTS: dict[str, str] = {
     "person_is_sensitive": "people",
     "age_on": "people",
     "tag_catalogue": "people",
+    # accounts (实名认证)
+    "person_for_account": "accounts",
+    "linked_person_for_account": "accounts",
+    "person_account_for_person": "accounts",
     # places (housing)
     "PlaceNotFoundError": "places",
     "DwellingNotFoundError": "places",

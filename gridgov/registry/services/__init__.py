@@ -57,6 +57,13 @@ _EXPORTS: dict[str, str] = {
     "lease_expiry_reminders": "leases",
     # quality (demo-and-API)
     "dwelling_residents_verify": "quality",
+    # accounts (实名认证)
+    "PersonAccountError": "accounts",
+    "person_account_link_by_staff": "accounts",
+    "person_account_link_by_username": "accounts",
+    "person_account_unlink": "accounts",
+    "person_account_code_request": "accounts",
+    "person_account_code_confirm": "accounts",
     # key_rotation (people)
     "encrypted_values_rotate": "key_rotation",
     "encrypted_values_key_census": "key_rotation",

@@ -237,3 +237,27 @@ def test_totp_secrets_rotate_too(settings, town, english):
     entry = AuditEntry.objects.get(action="accounts.keys.rotate")
     assert entry.changes["values_rotated"] == 2
     assert totp_secrets_rotate().values_rotated == 0
+
+
+def test_staff_work_phones_rotate_too(settings, town, english):
+    from gridgov.accounts.services.work_phones import (
+        WORK_PHONE_CONTEXT,
+        user_set_work_phone,
+        work_phones_key_census,
+    )
+
+    settings.FIELD_ENCRYPTION_KEYS = [OLD]
+    patrol = user_set_work_phone(actor=None, user=UserFactory(), phone="13912345678")
+    UserFactory()  # no work phone: nothing to rotate
+    settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
+
+    out, _err = _run()
+
+    assert "staff work phones: k1 1" in out
+    assert "staff work phones: k2 (current) 1" in out
+    assert work_phones_key_census() == {"k2": 1}
+    patrol.refresh_from_db()
+    assert (
+        decrypt_text(patrol.work_phone_encrypted, associated_data=WORK_PHONE_CONTEXT)
+        == "13912345678"
+    )

@@ -225,3 +225,57 @@ class PartyForm(forms.Form):
             ref["phone"] = data["phone"]
         ref["is_migrant"] = data["is_migrant"]
         return ref
+
+
+class CodeRequestForm(forms.Form):
+    """实名认证: the name and ID number as registered; the code goes to the registered phone."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=32, widget=forms.TextInput(attrs=ID_INPUT)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class CodeConfirmForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "maxlength": 7,
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class PersonAccountLinkForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username of the account"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class PersonAccountUnlinkForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)

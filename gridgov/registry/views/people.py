@@ -22,6 +22,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import scope_for
 from gridgov.registry.models import Tag
 from gridgov.registry.presenters import PersonPresenter
+from gridgov.registry.selectors.accounts import person_account_for_person
 from gridgov.registry.selectors.people import (
     person_get_for_actor,
     person_list_for_actor,
@@ -147,6 +148,7 @@ def _detail_context(request: HttpRequest, person_id: int, **extra: Any) -> dict[
         "can_reveal": can(request, Perm.PERSON_REVEAL, cell_code=code) and not row["is_restricted"],
         "tag_form": TagSetForm(tags=staff_tags) if can_manage and staff_tags else None,
         "edit_form": None,
+        "account_link": person_account_for_person(actor=request.user, person_id=person.pk),
     }
     if can_manage and not row["is_restricted"]:
         context["edit_form"] = PersonEditForm(

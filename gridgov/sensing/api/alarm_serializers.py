@@ -90,6 +90,9 @@ class ScenarioSerializer(serializers.Serializer[Any]):
     severity = serializers.ChoiceField(choices=Severity.choices)
     suppress_seconds = serializers.IntegerField()
     notify_roles = serializers.ListField(child=serializers.CharField())
+    sms_min_severity = serializers.CharField(
+        allow_blank=True, help_text="Alarms at or above this severity also go out by SMS."
+    )
     opens_case = serializers.BooleanField()
     case_category_code = serializers.CharField(allow_blank=True)
     enabled = serializers.BooleanField()
@@ -145,6 +148,13 @@ class ScenarioWriteSerializer(serializers.Serializer[Any]):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     suppress_seconds = serializers.IntegerField(required=False, min_value=0)
     notify_roles = serializers.ListField(child=serializers.CharField(), required=False)
+    sms_min_severity = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="A severity (info, warning, major, critical): alarms at or above it also go "
+        "out by SMS; empty: never.",
+    )
     opens_case = serializers.BooleanField(required=False)
     case_category_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
     enabled = serializers.BooleanField(required=False)

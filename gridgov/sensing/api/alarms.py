@@ -97,6 +97,7 @@ def scenario_row(scenario: Scenario) -> dict[str, Any]:
         "severity": scenario.severity,
         "suppress_seconds": scenario.suppress_seconds,
         "notify_roles": list(scenario.notify_roles or []),
+        "sms_min_severity": scenario.sms_min_severity,
         "opens_case": scenario.opens_case,
         "case_category_code": scenario.case_category_code,
         "enabled": scenario.enabled,

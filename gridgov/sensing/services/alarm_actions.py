@@ -6,8 +6,9 @@ that owns the device; a case (工单) when the scenario opens one. Staff then ac
 the alarm, clear it with a note (解除) or open a case by hand. Each human step is one
 conditional ``UPDATE`` on the alarm's status, an ``AlarmStep`` and an audit row, together.
 
-Users carry no phone number (``accounts.User`` has none), so alarms of every severity are told
-in-app only; ``SMS_SEVERITIES`` names the severities an SMS would be sent for once they do.
+Alarms at or above their scenario's ``sms_min_severity`` also go by SMS to those told who have
+a work phone on record (issue 5: "the patrol's phone at once"): one short Chinese text naming
+the scenario and the building or area, never a resident's name, number or room.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.accounts.models import Membership, Organization
+from gridgov.accounts.models import Membership, Organization, User
 from gridgov.accounts.roles import ROLE_PERMISSIONS, Perm, Role
+from gridgov.accounts.services.work_phones import WORK_PHONE_CONTEXT
 from gridgov.cases.models import Case
 from gridgov.cases.services.errors import CaseError
 from gridgov.cases.services.intake import case_report_from_system
 from gridgov.core.audit import audit_record
+from gridgov.core.models import Notification
 from gridgov.core.notifications import notify
 from gridgov.sensing.models import Alarm, AlarmStatus, AlarmStep, Severity
 from gridgov.sensing.selectors import alarm_for_actor, alarm_handling_allowed
@@ -38,7 +41,14 @@ logger = logging.getLogger(__name__)
 CASE_SOURCE = "alarm"
 MAX_RECIPIENTS = 50
 NOTE_MAX = 500
-SMS_SEVERITIES = frozenset({Severity.MAJOR, Severity.CRITICAL})
+# Severities from the least to the most urgent, for "at or above".
+SEVERITY_ORDER: tuple[str, ...] = (
+    Severity.INFO,
+    Severity.WARNING,
+    Severity.MAJOR,
+    Severity.CRITICAL,
+)
+SMS_LANGUAGE = "zh-hans"
 
 
 class AlarmError(ValidationError):
@@ -126,12 +136,55 @@ def _subject(alarm: Alarm) -> str:
     }
 
 
+def alarm_goes_by_sms(alarm: Alarm) -> bool:
+    """Whether the alarm's severity reaches its scenario's ``sms_min_severity``."""
+    threshold = alarm.scenario.sms_min_severity
+    if threshold not in SEVERITY_ORDER or alarm.severity not in SEVERITY_ORDER:
+        return False
+    return SEVERITY_ORDER.index(alarm.severity) >= SEVERITY_ORDER.index(threshold)
+
+
+def _sms_place(alarm: Alarm) -> str:
+    """The building (estate and building label) or the area: never a room or a person."""
+    if alarm.building_id and alarm.building is not None:
+        return str(alarm.building)
+    device = alarm.device
+    if device is not None and device.building_id and device.building is not None:
+        return str(device.building)
+    return alarm.cell.name
+
+
+def alarm_sms_text(alarm: Alarm) -> tuple[str, str]:
+    """The SMS (subject, body), always in Chinese: a phone has no language setting here."""
+    with translation.override(SMS_LANGUAGE):
+        subject = _("[Alarm] %(severity)s: %(scenario)s") % {
+            "severity": alarm.get_severity_display(),
+            "scenario": alarm.scenario.name,
+        }
+        body = _("Where: %(place)s. See alarm #%(number)d on the platform.") % {
+            "place": _sms_place(alarm),
+            "number": alarm.pk,
+        }
+    return subject, body
+
+
+def _work_phones(user_ids: list[int]) -> dict[int, str]:
+    """The encrypted work phones of those recipients who have one."""
+    return dict(
+        User.objects.filter(pk__in=user_ids)
+        .exclude(work_phone_encrypted="")
+        .values_list("pk", "work_phone_encrypted")
+    )
+
+
 def _notify_once(alarm_id: int) -> None:
     """Tell the recipients and record how many, once per alarm (a retry adds nothing)."""
     with transaction.atomic():
         alarm = (
             Alarm.objects.select_for_update(of=("self",))
-            .select_related("scenario", "cell", "device__owner")
+            .select_related(
+                "scenario", "cell", "device__owner", "building__estate", "device__building__estate"
+            )
             .get(pk=alarm_id)
         )
         if alarm.steps.filter(action=AlarmStep.Action.NOTIFIED).exists():
@@ -140,6 +193,8 @@ def _notify_once(alarm_id: int) -> None:
         subject = _subject(alarm)
         body = alarm.scenario.name
         url = alarm_url(alarm.pk)
+        phones = _work_phones(recipients) if alarm_goes_by_sms(alarm) else {}
+        sms_subject, sms_body = alarm_sms_text(alarm) if phones else ("", "")
         for user_id in recipients:
             notify(
                 recipient_id=user_id,
@@ -148,11 +203,24 @@ def _notify_once(alarm_id: int) -> None:
                 url=url,
                 dedupe_key=f"alarm:{alarm.pk}:raised:{user_id}",
             )
+            if user_id in phones:
+                notify(
+                    recipient_id=user_id,
+                    subject=sms_subject,
+                    body=sms_body,
+                    dedupe_key=f"alarm:{alarm.pk}:raised:{user_id}",
+                    sms_phone_encrypted=phones[user_id],
+                    sms_phone_context=WORK_PHONE_CONTEXT,
+                    channels=(Notification.Channel.SMS,),
+                )
+        note = _("%(count)d people told in-app") % {"count": len(recipients)}
+        if phones:
+            note = _("%(count)d people told in-app, %(sms)d of them also by SMS") % {
+                "count": len(recipients),
+                "sms": len(phones),
+            }
         AlarmStep.objects.create(
-            alarm=alarm,
-            action=AlarmStep.Action.NOTIFIED,
-            at=timezone.now(),
-            note=_("%(count)d people told in-app") % {"count": len(recipients)},
+            alarm=alarm, action=AlarmStep.Action.NOTIFIED, at=timezone.now(), note=note
         )
 
 

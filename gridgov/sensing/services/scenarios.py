@@ -45,6 +45,7 @@ CONTENT_FIELDS = (
     "severity",
     "suppress_seconds",
     "notify_roles",
+    "sms_min_severity",
     "opens_case",
     "case_category_code",
     "enabled",
@@ -226,6 +227,8 @@ def scenario_validate(content: Mapping[str, Any]) -> None:
         raise _error("event_kinds", _("Event kinds must be a list of texts."))
     if kind in (ScenarioKind.EVENT, ScenarioKind.OUTSIDE_HOURS, ScenarioKind.COUNT) and not kinds:
         raise _error("event_kinds", _("This kind of scenario needs its event kinds."))
+    if content.get("sms_min_severity", Severity.CRITICAL) not in ("", *Severity.values):
+        raise _error("sms_min_severity", _("Unknown severity."))
     roles = content.get("notify_roles", [])
     if not isinstance(roles, list) or any(role not in Role.values for role in roles):
         raise _error("notify_roles", _("Unknown role."))

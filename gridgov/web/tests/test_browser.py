@@ -47,8 +47,9 @@ def test_signing_in_shows_the_home_page_with_the_figures_of_the_own_grid(
     assert page.inner_text("[data-figure='cells-micro_grid'] .gg-stat-value") == "2"
     assert page.inner_text("[data-figure='staff'] .gg-stat-value") == "1"
     # overview, notifications, alarm board, gate access, areas, map, staff, people, housing,
-    # rentals, tags, data quality, case queues, report, visits, case map
-    assert page.locator("#gg-nav [data-nav]").count() == 16
+    # rentals, tags, data quality, case queues, report, visits, case map; owners' votes,
+    # property-service rating, disclosure, consultations, projects
+    assert page.locator("#gg-nav [data-nav]").count() == 21
 
 
 def test_a_wrong_password_shows_the_error_and_stays_on_the_sign_in_page(

@@ -28,6 +28,7 @@ CASE_NAV_KEYS = {
 }
 ALL_NAV_KEYS = (
     {"home", "notifications", "alarms", "access", "tree", "map", "staff", "admin", "api"}
+    | {"my_identity"}
     | REGISTRY_NAV_KEYS
     | CASE_NAV_KEYS
 )
@@ -191,8 +192,36 @@ EXPECTED_NAV = {
         "cases",
         "case_map",
     },
-    Role.RESIDENT: {"home", "notifications", "cases", "case_report"},
+    Role.RESIDENT: {"home", "notifications", "my_identity", "cases", "case_report"},
 }
+
+
+# Property-service rating and disclosure: every role holds one of their permission codes.
+SUPERVISION_NAV_KEYS = {"ratings", "disclosure"}
+EXPECTED_NAV = {role: keys | SUPERVISION_NAV_KEYS for role, keys in EXPECTED_NAV.items()}
+ALL_NAV_KEYS = ALL_NAV_KEYS | SUPERVISION_NAV_KEYS
+
+# Consultations and projects: staff who see participation, residents who take part.
+CONSULTATION_STAFF_NAV_KEYS = {"consultations", "projects"}
+CONSULTATION_RESIDENT_NAV_KEYS = {"my_consultations", "my_projects"}
+EXPECTED_NAV = {
+    role: keys
+    | (CONSULTATION_RESIDENT_NAV_KEYS if role == Role.RESIDENT else CONSULTATION_STAFF_NAV_KEYS)
+    | (CONSULTATION_RESIDENT_NAV_KEYS if role == Role.PLATFORM_ADMIN else set())
+    for role, keys in EXPECTED_NAV.items()
+}
+ALL_NAV_KEYS = ALL_NAV_KEYS | CONSULTATION_STAFF_NAV_KEYS | CONSULTATION_RESIDENT_NAV_KEYS
+
+# Owners' votes: staff who see participation, residents (and administrators) who take part.
+VOTE_STAFF_NAV_KEYS = {"votes"}
+VOTE_OWNER_NAV_KEYS = {"my_votes"}
+EXPECTED_NAV = {
+    role: keys
+    | (VOTE_OWNER_NAV_KEYS if role == Role.RESIDENT else VOTE_STAFF_NAV_KEYS)
+    | (VOTE_OWNER_NAV_KEYS if role == Role.PLATFORM_ADMIN else set())
+    for role, keys in EXPECTED_NAV.items()
+}
+ALL_NAV_KEYS = ALL_NAV_KEYS | VOTE_STAFF_NAV_KEYS | VOTE_OWNER_NAV_KEYS
 
 
 @pytest.mark.parametrize("role", list(EXPECTED_NAV))

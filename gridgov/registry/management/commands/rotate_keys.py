@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.services import totp_secrets_key_census, totp_secrets_rotate
+from gridgov.accounts.services.work_phones import work_phones_key_census, work_phones_rotate
 from gridgov.core.crypto import current_key_id
 from gridgov.core.key_rotation import RotationFailure, RotationResult
 from gridgov.registry.services.key_rotation import (
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         steps: list[tuple[str, Callable[..., RotationResult]]] = [
             (_("ID and phone numbers"), encrypted_values_rotate),
             (_("two-factor secrets"), totp_secrets_rotate),
+            (_("staff work phones"), work_phones_rotate),
         ]
         for label, rotate in steps:
             self.stdout.write(
@@ -94,6 +96,7 @@ class Command(BaseCommand):
         for label, census in (
             (_("ID and phone numbers"), encrypted_values_key_census()),
             (_("two-factor secrets"), totp_secrets_key_census()),
+            (_("staff work phones"), work_phones_key_census()),
         ):
             self.stdout.write(f"  {label}: {_census_line(census)}")
 
