@@ -39,7 +39,9 @@ PAGE_WARMUP = 10
 LOCATE_POINTS = 100_000
 NAIVE_POINTS = 1_000
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
-GROUPS = ("generation", "pages", "locate", "registry", "excel", "cases", "sensing")
+GROUPS = (
+    "generation", "pages", "locate", "registry", "excel", "cases", "sensing", "participation",
+)  # fmt: skip
 EXCEL_ROWS = 120_000
 
 Entry = dict[str, Any]
@@ -681,6 +683,18 @@ def task_sensing_absence() -> dict[str, Any]:
     return task_absence_scan()
 
 
+def task_votes_tally() -> dict[str, Any]:
+    from gridgov.demo.bench_votes import task_votes_tally as task
+
+    return task()
+
+
+def task_votes_board() -> dict[str, Any]:
+    from gridgov.demo.bench_votes_board import task_votes_board as task
+
+    return task()
+
+
 TASKS: dict[str, Callable[[], dict[str, Any]]] = {
     "generate": task_generate,
     "pages": task_pages,
@@ -691,6 +705,8 @@ TASKS: dict[str, Callable[[], dict[str, Any]]] = {
     "sensing_mqtt": task_sensing_mqtt,
     "sensing_rules": task_sensing_rules,
     "sensing_absence": task_sensing_absence,
+    "votes_tally": task_votes_tally,
+    "votes_board": task_votes_board,
 }
 
 
@@ -989,6 +1005,94 @@ def bench_sensing(log: Callable[[str], None]) -> dict[str, Entry]:
     }
 
 
+def _vote_tally_entry(figures: dict[str, Any]) -> Entry:
+    return _entry(
+        figures["tally_median_ms"], "ms (median)", "< 200 ms", figures["baseline_median_ms"],
+        owners=figures["owners"], units=figures["units"], ballots=figures["ballots"],
+        queries=figures["queries"], slowest_ms=round(figures["tally_max_ms"], 2),
+        roll_seconds=round(figures["roll_seconds"], 2), outcome=figures["outcome"],
+    )  # fmt: skip
+
+
+def bench_participation(log: Callable[[str], None]) -> dict[str, Entry]:
+    """The tally of a 10,000-owner estate (``demo.bench_votes``) on SQLite and PostgreSQL;
+    baseline: a plain COUNT over the same vote's ballots."""
+    entries: dict[str, Entry] = {}
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        figures = _run_task("votes_tally", _sqlite_env(directory))
+    entries["vote_tally_sqlite_10k"] = _vote_tally_entry(figures)
+    log(f"  vote tally on SQLite: {figures['tally_median_ms']:.1f} ms for {figures['owners']:,} "
+        f"owners (COUNT baseline {figures['baseline_median_ms']:.1f} ms)")  # fmt: skip
+    postgres_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not _postgres_ready(postgres_url):
+        log("  PostgreSQL is not reachable: the PostgreSQL tally is skipped")
+        entries.update(bench_vote_board(log))
+        return entries
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        env = {**_sqlite_env(directory), "DATABASE_URL": postgres_url}
+        figures = _run_task("votes_tally", env)
+    entries["vote_tally_postgresql_10k"] = _vote_tally_entry(figures)
+    log(f"  vote tally on PostgreSQL: {figures['tally_median_ms']:.1f} ms "
+        f"(COUNT baseline {figures['baseline_median_ms']:.1f} ms)")  # fmt: skip
+    entries.update(bench_vote_board(log))
+    return entries
+
+
+def _vote_board_entries(figures: dict[str, Any]) -> dict[str, Entry]:
+    board, baseline, cast = figures["board"], figures["baseline"], figures["cast"]
+    extra = {
+        "voters": figures["voters"], "owners": figures["owners"],
+        "voter_ballots": figures["voter_ballots"],
+        "voters_with_ballot": figures["voters_with_ballot"],
+        "ballots_total": figures["ballots_total"], "earlier_ballots": figures["earlier_ballots"],
+        "refreshes": board["requests"], "statuses": board["statuses"],
+        "refreshes_per_second": round(figures["board_per_second"], 1),
+        "baseline_url": baseline["url"], "baseline_statuses": baseline["statuses"],
+        "cast_median_ms": round(cast["median_ms"], 1), "cast_p99_ms": round(cast["p99_ms"], 1),
+        "cast_statuses": cast["statuses"], "poll_seconds": figures["poll_seconds"],
+        "board_idle_median_ms": round(figures["board_idle_median_ms"], 1),
+        "baseline_idle_median_ms": round(figures["baseline_idle_median_ms"], 1),
+        "seconds": round(figures["seconds"], 1), "workers": figures["workers"],
+        "threads": figures["threads"],
+    }  # fmt: skip
+    suffix = f"{figures['vendor']}_500"
+    return {
+        f"vote_board_p99_{suffix}": _entry(
+            board["p99_ms"], "ms (p99)", "< 1000 ms", baseline["p99_ms"], **extra
+        ),
+        f"vote_board_median_{suffix}": _entry(
+            board["median_ms"],
+            "ms (median)",
+            "< 1000 ms",
+            baseline["median_ms"],
+            voters=figures["voters"],
+            refreshes=board["requests"],
+        ),
+    }
+
+
+def bench_vote_board(log: Callable[[str], None]) -> dict[str, Entry]:
+    """The live board refreshed by 500 signed-in owners who cast their ballot through the form,
+    against ``gridgov serve`` (``demo.bench_votes_board``), on PostgreSQL when reachable, else
+    SQLite; baseline: a trivial signed-in page asked for under the same load."""
+    postgres_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+        env = _sqlite_env(directory)
+        if _postgres_ready(postgres_url):
+            env["DATABASE_URL"] = postgres_url
+        else:
+            log("  PostgreSQL is not reachable: the live board runs on SQLite")
+        figures = _run_task("votes_board", env)
+    board, baseline = figures["board"], figures["baseline"]
+    log(f"  live board on {figures['vendor']}, {figures['voters']} voters: median "
+        f"{board['median_ms']:.0f} ms, p99 {board['p99_ms']:.0f} ms over {board['requests']:,} "
+        f"refreshes (baseline median {baseline['median_ms']:.0f} ms, p99 "
+        f"{baseline['p99_ms']:.0f} ms); {figures['voter_ballots']} ballots stored; one client "
+        f"alone: board {figures['board_idle_median_ms']:.0f} ms, baseline "
+        f"{figures['baseline_idle_median_ms']:.0f} ms")  # fmt: skip
+    return _vote_board_entries(figures)
+
+
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
     "generation": bench_generation,
     "pages": bench_pages,
@@ -997,6 +1101,7 @@ BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {
     "excel": bench_excel,
     "cases": bench_cases,
     "sensing": bench_sensing,
+    "participation": bench_participation,
 }
 
 

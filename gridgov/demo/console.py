@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.demo.services import GENERATION_STEPS, DemoAccount, GenerationStep
 
@@ -45,9 +46,21 @@ class ProgressPrinter:
             self._pending = False
 
 
+# The figures a step reports besides its own count (``context.counts[...]``).
+DETAIL_LABELS = {
+    "dwellings": gettext_lazy("Dwellings"),
+    "households": gettext_lazy("Households"),
+    "leases": gettext_lazy("Rental registrations"),
+    "ballots": gettext_lazy("Ballots"),
+    "consultation_answers": gettext_lazy("Consultation answers"),
+    "access_cards": gettext_lazy("Access cards"),
+    "scenarios": gettext_lazy("Scenarios"),
+}
+
+
 def summary_lines(counts: dict[str, int]) -> list[str]:
-    """``Areas and boundaries: 624`` for each step that ran."""
-    labels = {step.name: step.label for step in GENERATION_STEPS}
+    """``Areas and boundaries: 624`` for each step that ran, and the figures steps reported."""
+    labels = {step.name: step.label for step in GENERATION_STEPS} | DETAIL_LABELS
     return [f"  {labels.get(name, name)}: {count:,}" for name, count in counts.items()]
 
 

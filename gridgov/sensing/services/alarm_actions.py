@@ -222,6 +222,15 @@ def _notify_once(alarm_id: int) -> None:
         AlarmStep.objects.create(
             alarm=alarm, action=AlarmStep.Action.NOTIFIED, at=timezone.now(), note=note
         )
+        if phones:
+            # "At once" (issue 5): the patrol's SMS goes now, not at the next delivery round.
+            transaction.on_commit(_deliver_sms_now, robust=True)
+
+
+def _deliver_sms_now() -> None:
+    from gridgov.cases.tasks import deliver_notifications
+
+    deliver_notifications.delay()
 
 
 def _case_location(alarm: Alarm) -> dict[str, Any]:

@@ -170,3 +170,37 @@ def test_a_work_phone_is_stored_encrypted_and_shown_masked(town, patrol):
         == "13912345678"
     )
     assert patrol.work_phone_masked == "139****5678"
+
+
+def test_the_alarm_sms_is_handed_to_the_gateway_when_the_alarm_is_stored_without_waiting(
+    town, patrol, django_capture_on_commit_callbacks
+):
+    # given
+    scenario = ScenarioFactory(name="烟感报警", severity="critical", notify_roles=["grid_worker"])
+    alarm = AlarmFactory(scenario=scenario, cell=town.micro_a1)
+    ConsoleSmsBackend.sent.clear()
+
+    # when: the commit that stored the notifications runs its callbacks
+    with django_capture_on_commit_callbacks(execute=True):
+        alarm_raised(alarm.pk)
+
+    # then: delivered at once (the periodic delivery job did not run)
+    assert [row.status for row in _sms_rows()] == [Notification.Status.SENT]
+    assert [masked for masked, _text in ConsoleSmsBackend.sent] == ["139****5678"]
+
+
+def test_an_alarm_without_sms_recipients_does_not_start_a_delivery(
+    town, make_member, django_capture_on_commit_callbacks
+):
+    # given: the only recipient has no work phone
+    make_member(Role.GRID_WORKER, town.grid_a, "patrol_without_phone")
+    scenario = ScenarioFactory(name="烟感报警", severity="critical", notify_roles=["grid_worker"])
+    alarm = AlarmFactory(scenario=scenario, cell=town.micro_a1)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        alarm_raised(alarm.pk)
+
+    # then
+    assert callbacks == []
+    assert not _sms_rows().exists()
