@@ -4,14 +4,17 @@ The 10,000-owner estate of ``bench_votes`` and an open vote on it, four in five 
 owners having voted already. 500 owners, each signed in as themselves (an account linked to
 their registry person, a resident's membership, a session made directly so no password is
 hashed), come within the first seconds and cast their ballot through the real ballot form
-(the page, the confirmation step, the cast, the receipt page), then keep the live board
-partial open: one refresh every 2 s, as the page's htmx poll does (a tick is skipped while a
-refresh is still in flight, as htmx does). Meanwhile a few more clients, signed in as owners
-too, ask for a trivial signed-in page on the same schedule: the baseline, under the same load.
+(the page, the confirmation step, the cast, the receipt page), then stay on the owner's page:
+its board refreshes every 10 s, as the page's htmx poll does while the tab is visible (a tick is
+skipped while a refresh is still in flight, as htmx does; every tab is taken to stay visible).
+Twenty committee members (community staff of the estate) watch the staff board, refreshed
+every 2 s. Meanwhile a few more clients, signed in as owners too, ask for a trivial signed-in
+page every 2 s: the baseline, under the same load.
 
-Measured as the clients see it: the board refresh latency (median, p99), the baseline's, the
-cast's, and the ballots stored by the voters (exactly one each: the database's constraint);
-before the load, one client alone times the board and the baseline, unqueued.
+Measured as the clients see it: the board refresh latency (median, p99) of all refreshes and
+of the owners' and the committee's apart, the baseline's, the cast's, and the ballots stored by
+the voters (exactly one each: the database's constraint); before the load, one client alone
+times the board and the baseline, unqueued.
 Every request opens its own connection (``Connection: close``): a proxy in front of the web
 processes multiplexes browsers the same way, and waitress accepts at most 100 connections per
 process, fewer than 500 idle keep-alive browsers.
@@ -43,11 +46,18 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 VOTERS = 500
-# Voters arrive over the first seconds; the load runs this long in all.
-ARRIVAL_SECONDS = 15.0
+# Voters arrive over the first seconds (uniformly at random); the load runs this long in all.
+# 45 s: about 11 ballots a second, every voter on the page by the last quarter of the run. The
+# burst variant (``GRIDGOV_BENCH_BOARD_ARRIVAL=15``, about 33 ballots a second) is measured too.
+ARRIVAL_SECONDS = 45.0
+BURST_ARRIVAL_SECONDS = 15.0
 DURATION_SECONDS = 60.0
-# The board page polls every 2 s (``participation.views.votes.common.BOARD_POLL_SECONDS``).
-POLL_SECONDS = 2.0
+# As the pages poll (``participation.views.votes.common``): the owner's page every 10 s, the
+# staff board every 2 s; the baseline clients every 2 s.
+OWNER_POLL_SECONDS = 10.0
+STAFF_POLL_SECONDS = 2.0
+POLL_SECONDS = STAFF_POLL_SECONDS
+STAFF_VIEWERS = 20
 BASELINE_CLIENTS = 20
 # The other owners who voted before the load started (as the tally benchmark's turnout).
 EARLIER_TURNOUT = 0.8
@@ -67,6 +77,7 @@ class BoardSetup:
     vote_id: int
     voter_ids: list[int]
     sessions: list[str]
+    staff_sessions: list[str]
     earlier_ballots: int
     owners: int
 
@@ -77,6 +88,8 @@ class ClientRecord:
 
     board: list[float] = field(default_factory=list)
     board_statuses: Counter[int] = field(default_factory=Counter)
+    staff_board: list[float] = field(default_factory=list)
+    staff_board_statuses: Counter[int] = field(default_factory=Counter)
     baseline: list[float] = field(default_factory=list)
     baseline_statuses: Counter[int] = field(default_factory=Counter)
     cast: list[float] = field(default_factory=list)
@@ -172,6 +185,25 @@ def _owner_accounts(cell: Any, people: list[int]) -> list[Any]:
     return users
 
 
+def _committee_accounts(cell: Any, count: int) -> list[Any]:
+    """Community staff of the estate's area, who watch the staff board."""
+    from django.contrib.auth.hashers import make_password
+
+    from gridgov.accounts.models import Membership, User
+    from gridgov.accounts.roles import Role
+
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        User(username=f"bench-committee-{index}", password=unusable, display_name=f"委员{index}")
+        for index in range(count)
+    )
+    users = list(User.objects.filter(username__startswith="bench-committee-").order_by("id"))
+    Membership.objects.bulk_create(
+        Membership(user=user, cell=cell, role=Role.COMMUNITY_STAFF) for user in users
+    )
+    return users
+
+
 def _sessions(users: list[Any], *, now: datetime.datetime) -> list[str]:
     """A signed-in session per account, made as ``login()`` makes it, without a password."""
     from importlib import import_module
@@ -194,9 +226,9 @@ def _sessions(users: list[Any], *, now: datetime.datetime) -> list[str]:
     return keys
 
 
-def board_setup(*, voters: int, seed: int = 278) -> BoardSetup:
-    """The estate of ``bench_votes``, an open vote on it with earlier ballots, and ``voters``
-    signed-in owners who have not voted yet."""
+def board_setup(*, voters: int, staff: int = STAFF_VIEWERS, seed: int = 278) -> BoardSetup:
+    """The estate of ``bench_votes``, an open vote on it with earlier ballots, ``voters``
+    signed-in owners who have not voted yet and ``staff`` signed-in committee members."""
     from django.utils import timezone
 
     from gridgov.demo.bench_votes import _estate
@@ -208,10 +240,12 @@ def board_setup(*, voters: int, seed: int = 278) -> BoardSetup:
     picked = _pick_voters(vote, voters, rng)
     earlier = _earlier_ballots(vote, {voter_id for voter_id, _p in picked}, rng, now)
     users = _owner_accounts(estate.cell, [person_id for _v, person_id in picked])
+    committee = _committee_accounts(estate.cell, staff)
     return BoardSetup(
         vote_id=vote.pk,
         voter_ids=[voter_id for voter_id, _p in picked],
         sessions=_sessions(users, now=now),
+        staff_sessions=_sessions(committee, now=now),
         earlier_ballots=earlier,
         owners=vote.total_owners,
     )
@@ -318,14 +352,32 @@ def _prober(port: int, session: str, pages: dict[str, str], first: float, end: f
     return record
 
 
+def _committee_member(port: int, session: str, pages: dict[str, str], first: float, end: float,
+                      poll: float) -> ClientRecord:  # fmt: skip
+    """A committee member with the staff board open for the whole run."""
+    from django.conf import settings
+
+    record = ClientRecord()
+    browser = Browser(port=port, cookies={settings.SESSION_COOKIE_NAME: session})
+    for _tick in _ticks(first, end, poll):
+        elapsed, status, _content, _location = browser.request(
+            "GET", pages["staff_board"], headers={"HX-Request": "true"}
+        )
+        record.staff_board.append(elapsed)
+        record.staff_board_statuses[status] += 1
+    return record
+
+
 def _pages(vote_id: int) -> dict[str, str]:
     from django.urls import reverse
 
     from gridgov.demo.benchmarks import _baseline_url
 
+    board = reverse("participation:vote_board", args=[vote_id])
     return {
         "vote": reverse("participation:my_vote", args=[vote_id]),
-        "board": reverse("participation:vote_board", args=[vote_id]),
+        "board": f"{board}?for=owner",  # the owner's page's board
+        "staff_board": board,
         "baseline": _baseline_url(),
     }
 
@@ -356,10 +408,17 @@ def _summary(values: list[float]) -> dict[str, float]:
             "max_ms": max(values)}  # fmt: skip
 
 
+def _figures(values: list[float], statuses: Counter[int]) -> dict[str, Any]:
+    return {**_summary(values), "requests": len(values),
+            "statuses": {str(k): v for k, v in statuses.items()}}  # fmt: skip
+
+
 def board_load(*, port: int, setup: BoardSetup, duration: float = DURATION_SECONDS,
-               arrival: float = ARRIVAL_SECONDS, poll: float = POLL_SECONDS,
+               arrival: float = ARRIVAL_SECONDS, owner_poll: float = OWNER_POLL_SECONDS,
+               poll: float = POLL_SECONDS,
                baseline_clients: int = BASELINE_CLIENTS) -> dict[str, Any]:  # fmt: skip
-    """Play the voters and the baseline clients against the server on ``port``; the figures."""
+    """Play the voters (their board every ``owner_poll``), the committee and the baseline
+    clients (every ``poll``) against the server on ``port``; the figures."""
     pages = _pages(setup.vote_id)
     idle = _idle(port, setup.sessions[0], pages)
     rng = random.Random(6)
@@ -368,9 +427,10 @@ def board_load(*, port: int, setup: BoardSetup, duration: float = DURATION_SECON
     arrivals = [start + rng.uniform(0, arrival) for _session in setup.sessions]
     probes = min(baseline_clients, len(setup.sessions))
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=len(setup.sessions) + probes) as pool:
+    staff = len(setup.staff_sessions)
+    with ThreadPoolExecutor(max_workers=len(setup.sessions) + staff + probes) as pool:
         voters = [
-            pool.submit(_voter, port, session, pages, arrive, end, poll, random.Random(index))
+            pool.submit(_voter, port, session, pages, arrive, end, owner_poll, random.Random(index))
             for index, (session, arrive) in enumerate(zip(setup.sessions, arrivals, strict=True))
         ]
         probers = [
@@ -378,19 +438,28 @@ def board_load(*, port: int, setup: BoardSetup, duration: float = DURATION_SECON
                         start + poll * index / probes, end, poll)
             for index in range(probes)
         ]  # fmt: skip
-        records = [future.result() for future in voters + probers]
+        committee = [
+            pool.submit(_committee_member, port, session, pages,
+                        start + poll * index / max(staff, 1), end, poll)
+            for index, session in enumerate(setup.staff_sessions)
+        ]  # fmt: skip
+        records = [future.result() for future in voters + probers + committee]
     elapsed = time.perf_counter() - started
     merged = ClientRecord()
     for record in records:
         merged.board += record.board
+        merged.staff_board += record.staff_board
         merged.baseline += record.baseline
         merged.cast += record.cast
         merged.board_statuses.update(record.board_statuses)
+        merged.staff_board_statuses.update(record.staff_board_statuses)
         merged.baseline_statuses.update(record.baseline_statuses)
         merged.cast_statuses.update(record.cast_statuses)
+    every_board = merged.board + merged.staff_board
     return {
-        "board": {**_summary(merged.board), "requests": len(merged.board),
-                  "statuses": {str(k): v for k, v in merged.board_statuses.items()}},
+        "board": _figures(every_board, merged.board_statuses + merged.staff_board_statuses),
+        "owners_board": _figures(merged.board, merged.board_statuses),
+        "staff_board": _figures(merged.staff_board, merged.staff_board_statuses),
         "baseline": {**_summary(merged.baseline), "requests": len(merged.baseline),
                      "statuses": {str(k): v for k, v in merged.baseline_statuses.items()},
                      "url": pages["baseline"]},
@@ -398,7 +467,7 @@ def board_load(*, port: int, setup: BoardSetup, duration: float = DURATION_SECON
                  "statuses": {str(k): v for k, v in merged.cast_statuses.items()}},
         **idle,
         "seconds": elapsed,
-        "board_per_second": len(merged.board) / elapsed if elapsed else 0.0,
+        "board_per_second": len(every_board) / elapsed if elapsed else 0.0,
     }  # fmt: skip
 
 
@@ -436,6 +505,7 @@ def task_votes_board() -> dict[str, Any]:
 
     # 500 client threads and three web processes on few cores: switch threads less eagerly.
     sys.setswitchinterval(0.01)
+    arrival = float(os.environ.get("GRIDGOV_BENCH_BOARD_ARRIVAL", ARRIVAL_SECONDS))
     prepared = time.perf_counter()
     setup = board_setup(voters=VOTERS)
     setup_seconds = time.perf_counter() - prepared
@@ -448,7 +518,7 @@ def task_votes_board() -> dict[str, Any]:
     server, server_log = _serve(port, log_path)
     try:
         _wait_for_server(port, server)
-        figures = board_load(port=port, setup=setup)
+        figures = board_load(port=port, setup=setup, arrival=arrival)
     finally:
         server.terminate()
         try:
@@ -459,8 +529,9 @@ def task_votes_board() -> dict[str, Any]:
     return {
         "vendor": vendor, "voters": VOTERS, "owners": setup.owners,
         "earlier_ballots": setup.earlier_ballots, "setup_seconds": setup_seconds,
-        "duration_seconds": DURATION_SECONDS, "arrival_seconds": ARRIVAL_SECONDS,
-        "poll_seconds": POLL_SECONDS, "baseline_clients": BASELINE_CLIENTS,
+        "duration_seconds": DURATION_SECONDS, "arrival_seconds": arrival,
+        "poll_seconds": POLL_SECONDS, "owner_poll_seconds": OWNER_POLL_SECONDS,
+        "staff_viewers": len(setup.staff_sessions), "baseline_clients": BASELINE_CLIENTS,
         "workers": SERVER_WORKERS, "threads": SERVER_THREADS,
         **figures, **board_ballots(setup),
     }  # fmt: skip

@@ -1038,7 +1038,9 @@ def bench_participation(log: Callable[[str], None]) -> dict[str, Entry]:
     return entries
 
 
-def _vote_board_entries(figures: dict[str, Any]) -> dict[str, Entry]:
+def _vote_board_entries(
+    figures: dict[str, Any], *, prefix: str = "vote_board", target: str = "< 1000 ms"
+) -> dict[str, Entry]:
     board, baseline, cast = figures["board"], figures["baseline"], figures["cast"]
     extra = {
         "voters": figures["voters"], "owners": figures["owners"],
@@ -1054,16 +1056,23 @@ def _vote_board_entries(figures: dict[str, Any]) -> dict[str, Entry]:
         "baseline_idle_median_ms": round(figures["baseline_idle_median_ms"], 1),
         "seconds": round(figures["seconds"], 1), "workers": figures["workers"],
         "threads": figures["threads"],
+        "owner_poll_seconds": figures["owner_poll_seconds"],
+        "staff_viewers": figures["staff_viewers"],
+        **{f"{who}_{figure}": round(figures[f"{who}_board"][figure], 1)
+           for who in ("owners", "staff") for figure in ("median_ms", "p99_ms")},
+        "owners_refreshes": figures["owners_board"]["requests"],
+        "staff_refreshes": figures["staff_board"]["requests"],
+        "arrival_seconds": figures["arrival_seconds"],
     }  # fmt: skip
     suffix = f"{figures['vendor']}_500"
     return {
-        f"vote_board_p99_{suffix}": _entry(
-            board["p99_ms"], "ms (p99)", "< 1000 ms", baseline["p99_ms"], **extra
+        f"{prefix}_p99_{suffix}": _entry(
+            board["p99_ms"], "ms (p99)", target, baseline["p99_ms"], **extra
         ),
-        f"vote_board_median_{suffix}": _entry(
+        f"{prefix}_median_{suffix}": _entry(
             board["median_ms"],
             "ms (median)",
-            "< 1000 ms",
+            target,
             baseline["median_ms"],
             voters=figures["voters"],
             refreshes=board["requests"],
@@ -1074,23 +1083,44 @@ def _vote_board_entries(figures: dict[str, Any]) -> dict[str, Entry]:
 def bench_vote_board(log: Callable[[str], None]) -> dict[str, Entry]:
     """The live board refreshed by 500 signed-in owners who cast their ballot through the form,
     against ``gridgov serve`` (``demo.bench_votes_board``), on PostgreSQL when reachable, else
-    SQLite; baseline: a trivial signed-in page asked for under the same load."""
+    SQLite; baseline: a trivial signed-in page asked for under the same load. Twice: voters
+    arriving over 45 s (the target) and in a 15-s burst (reported, no target)."""
+    from gridgov.demo.bench_votes_board import ARRIVAL_SECONDS, BURST_ARRIVAL_SECONDS
+
     postgres_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
-        env = _sqlite_env(directory)
-        if _postgres_ready(postgres_url):
-            env["DATABASE_URL"] = postgres_url
-        else:
-            log("  PostgreSQL is not reachable: the live board runs on SQLite")
-        figures = _run_task("votes_board", env)
+    entries: dict[str, Entry] = {}
+    runs = (
+        ("vote_board", ARRIVAL_SECONDS, "< 1000 ms"),
+        ("vote_board_burst", BURST_ARRIVAL_SECONDS, "–"),
+    )
+    for prefix, arrival, target in runs:
+        with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as directory:
+            env = _sqlite_env(directory)
+            env["GRIDGOV_BENCH_BOARD_ARRIVAL"] = str(arrival)
+            if _postgres_ready(postgres_url):
+                env["DATABASE_URL"] = postgres_url
+            else:
+                log("  PostgreSQL is not reachable: the live board runs on SQLite")
+            figures = _run_task("votes_board", env)
+        _log_vote_board(log, figures)
+        entries.update(_vote_board_entries(figures, prefix=prefix, target=target))
+    return entries
+
+
+def _log_vote_board(log: Callable[[str], None], figures: dict[str, Any]) -> None:
     board, baseline = figures["board"], figures["baseline"]
-    log(f"  live board on {figures['vendor']}, {figures['voters']} voters: median "
+    owners, staff = figures["owners_board"], figures["staff_board"]
+    log(f"  live board on {figures['vendor']}, {figures['voters']} voters arriving over "
+        f"{figures['arrival_seconds']:.0f} s: median "
         f"{board['median_ms']:.0f} ms, p99 {board['p99_ms']:.0f} ms over {board['requests']:,} "
-        f"refreshes (baseline median {baseline['median_ms']:.0f} ms, p99 "
+        f"refreshes (owners every {figures['owner_poll_seconds']:.0f} s: median "
+        f"{owners['median_ms']:.0f} ms, p99 {owners['p99_ms']:.0f} ms; "
+        f"{figures['staff_viewers']} committee members every {figures['poll_seconds']:.0f} s: "
+        f"median {staff['median_ms']:.0f} ms, p99 {staff['p99_ms']:.0f} ms) "
+        f"(baseline median {baseline['median_ms']:.0f} ms, p99 "
         f"{baseline['p99_ms']:.0f} ms); {figures['voter_ballots']} ballots stored; one client "
         f"alone: board {figures['board_idle_median_ms']:.0f} ms, baseline "
         f"{figures['baseline_idle_median_ms']:.0f} ms")  # fmt: skip
-    return _vote_board_entries(figures)
 
 
 BENCHMARKS: dict[str, Callable[[Callable[[str], None]], dict[str, Entry]]] = {

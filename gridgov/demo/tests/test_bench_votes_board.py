@@ -66,15 +66,22 @@ def small_estate(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_board_benchmark_voters_cast_one_ballot_each_and_refresh_the_board(
     server_port: int,
 ) -> None:
-    # given: an open vote on the estate and five signed-in owners who have not voted
-    setup = board_setup(voters=5)
+    # given: an open vote on the estate, five signed-in owners who have not voted and two
+    # committee members
+    setup = board_setup(voters=5, staff=2)
     vote = Vote.objects.get(pk=setup.vote_id)
     assert vote.total_owners == 61  # 60 flats of people (spouses count once), the developer
     assert Ballot.objects.filter(vote=vote).count() == setup.earlier_ballots
     assert Ballot.objects.filter(vote=vote, voter_id__in=setup.voter_ids).count() == 0
     # when
     figures = board_load(
-        port=server_port, setup=setup, duration=2.0, arrival=0.2, poll=0.5, baseline_clients=2
+        port=server_port,
+        setup=setup,
+        duration=2.0,
+        arrival=0.2,
+        owner_poll=1.0,
+        poll=0.5,
+        baseline_clients=2,
     )
     # then
     assert figures["cast"]["statuses"] == {"302": 5}
@@ -87,6 +94,11 @@ def test_board_benchmark_voters_cast_one_ballot_each_and_refresh_the_board(
     assert board["requests"] >= 5
     assert board["statuses"] == {"200": board["requests"]}
     assert 0 < board["median_ms"] <= board["p99_ms"] <= board["max_ms"]
+    owners, staff = figures["owners_board"], figures["staff_board"]
+    assert owners["requests"] >= 5
+    assert staff["requests"] >= 2
+    assert owners["requests"] + staff["requests"] == board["requests"]
+    assert staff["statuses"] == {"200": staff["requests"]}
     baseline = figures["baseline"]
     assert baseline["requests"] >= 2
     assert baseline["statuses"] == {"200": baseline["requests"]}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Perm
@@ -40,7 +40,7 @@ from gridgov.participation.services.votes import (
     seal_digest,
     vote_outcome,
 )
-from gridgov.registry.models import Person
+from gridgov.registry.models import Person, PersonAccount
 from gridgov.registry.selectors.accounts import person_for_account
 from gridgov.registry.services.protection import mask_name
 
@@ -54,13 +54,35 @@ def _is_staff_viewer(actor: Any, vote: Vote) -> bool:
     )
 
 
-def _owner_takes_part(person_id: int, vote: Vote) -> bool:
-    if vote.status == VoteStatus.DRAFT:
-        return False
-    return (
-        VoterMember.objects.filter(vote=vote, person_id=person_id).exists()
-        or ProxyAuthorisation.objects.filter(vote=vote, proxy_person_id=person_id).exists()
-    )
+# What the vote pages show of a vote besides the vote itself: its area and its scope.
+_PAGE_JOINS = ("cell", "estate", "building__estate", "unit__building__estate")
+
+
+def _vote_with_access(actor: Any, vote_id: int, joins: tuple[str, ...]) -> Vote:
+    """The vote if the actor may see it, in one query: the vote with ``joins``, and whether the
+    actor's registry person is on its roll or a recorded proxy in it; the staff check then reads
+    the actor's memberships (once per request, cached on the user)."""
+    votes = Vote.objects.select_related(*joins).filter(pk=vote_id).order_by()
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        person = Subquery(PersonAccount.objects.filter(user_id=actor.pk).values("person_id")[:1])
+        votes = votes.annotate(
+            actor_on_roll=Exists(
+                VoterMember.objects.filter(vote_id=OuterRef("pk"), person_id=person)
+            ),
+            actor_is_proxy=Exists(
+                ProxyAuthorisation.objects.filter(vote_id=OuterRef("pk"), proxy_person_id=person)
+            ),
+        )
+    found = list(votes)
+    if not found:
+        raise VoteNotFoundError()
+    vote = found[0]
+    if _is_staff_viewer(actor, vote):
+        return vote
+    takes_part = getattr(vote, "actor_on_roll", False) or getattr(vote, "actor_is_proxy", False)
+    if takes_part and vote.status != VoteStatus.DRAFT:
+        return vote
+    raise VoteNotFoundError()
 
 
 def vote_list_for_actor(
@@ -84,22 +106,15 @@ def vote_list_for_actor(
 
 
 def vote_get_for_actor(*, actor: Any, vote_id: int) -> Vote:
-    """The vote, if the actor may see it: staff of its area, or an owner (or proxy) on its roll."""
-    vote = (
-        Vote.objects.select_related(
-            "cell", "estate", "building__estate", "unit__building__estate", "created_by"
-        )
-        .filter(pk=vote_id)
-        .first()
-    )
-    if vote is None:
-        raise VoteNotFoundError()
-    if _is_staff_viewer(actor, vote):
-        return vote
-    person = person_for_account(actor)
-    if person is not None and _owner_takes_part(person.pk, vote):
-        return vote
-    raise VoteNotFoundError()
+    """The vote, if the actor may see it: staff of its area, or an owner (or proxy) on its roll
+    once it is open. One query."""
+    return _vote_with_access(actor, vote_id, _PAGE_JOINS)
+
+
+def vote_board_get_for_actor(*, actor: Any, vote_id: int) -> Vote:
+    """The vote as its live board needs it (its area, no other joins), with the same access
+    check as :func:`vote_get_for_actor`: the board's poll asks for this many times a second."""
+    return _vote_with_access(actor, vote_id, ("cell",))
 
 
 def vote_manage_allowed(*, actor: Any, vote: Vote) -> bool:
@@ -527,6 +542,7 @@ __all__ = [
     "SealCheck",
     "Tally",
     "vote_ballot_list_for_actor",
+    "vote_board_get_for_actor",
     "vote_get_for_actor",
     "vote_list_for_actor",
     "vote_list_for_owner",

@@ -324,13 +324,18 @@ class BallotListView(APIView):
         ballot = services.ballot_cast(
             actor=request.user, vote_id=_vote(request, vote_id).pk, **form.validated_data
         )
-        body = {
-            "vote_id": ballot.vote_id,
-            "receipt": ballot.receipt,
-            "channel": ballot.channel,
-            "cast_at": ballot.created_at,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _receipt_created(ballot)
+
+
+def _receipt_created(ballot: Any) -> Response:
+    """The 201 answer to a ballot stored online or from paper: the voter's receipt."""
+    body = {
+        "vote_id": ballot.vote_id,
+        "receipt": ballot.receipt,
+        "channel": ballot.channel,
+        "cast_at": ballot.created_at,
+    }
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=TAGS)
@@ -358,13 +363,7 @@ class PaperBallotView(APIView):
             proxy_id=data["proxy_id"],
             photo=checked_photo(data["photo"]),
         )
-        body = {
-            "vote_id": ballot.vote_id,
-            "receipt": ballot.receipt,
-            "channel": ballot.channel,
-            "cast_at": ballot.created_at,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _receipt_created(ballot)
 
 
 @extend_schema(tags=TAGS)

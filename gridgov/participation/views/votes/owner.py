@@ -33,7 +33,7 @@ from gridgov.participation.views.votes.common import (
     status_badge,
 )
 from gridgov.participation.views.votes.forms import BallotForm, ReceiptForm
-from gridgov.participation.views.votes.tally import board_for
+from gridgov.participation.views.votes.tally import board_html
 from gridgov.registry.selectors.accounts import person_for_account
 
 STEP_CONFIRM = "confirm"
@@ -88,7 +88,7 @@ def _context(request: HttpRequest, state: OwnerVoteState, form: BallotForm) -> d
             else ""
         ),
         "is_closed": vote.status == VoteStatus.CLOSED,
-        **board_for(request, vote),
+        "board_html": board_html(vote, for_owner=True),
     }
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -19,10 +20,18 @@ from django.views.decorators.http import require_GET
 
 from gridgov.participation import rules
 from gridgov.participation.models import Vote, VoteStatus
-from gridgov.participation.selectors.votes import Tally, vote_get_for_actor, vote_tally
-from gridgov.participation.views.votes.common import BOARD_POLL_SECONDS
+from gridgov.participation.selectors.votes import Tally, vote_board_get_for_actor, vote_tally
+from gridgov.participation.views.votes.board_cache import shared_board
+from gridgov.participation.views.votes.common import (
+    OWNER_BOARD_POLL_SECONDS,
+    STAFF_BOARD_POLL_SECONDS,
+)
 
 BOARD_TEMPLATE = "participation/votes/_board.html"
+# ``?for=owner`` on the board's URL: the owner's page, which polls less often (see common.py).
+FOR_OWNER = "owner"
+# htmx skips a tick while the tab is hidden, and refreshes once when it is shown again.
+_VISIBLE = "[document.visibilityState === 'visible']"
 
 
 def _percent(ratio: Fraction) -> str:
@@ -114,8 +123,24 @@ def _chart(
     }
 
 
-def board_context(vote: Vote, tally: Tally) -> dict[str, Any]:
-    """What the board shows of ``tally`` (of ``vote``, which the actor may see)."""
+def _poll(vote: Vote, *, for_owner: bool) -> dict[str, Any]:
+    """The board's own URL and htmx trigger: every 2 s on the staff page; every 10 s on the
+    owner's page, only while it is visible."""
+    url = reverse("participation:vote_board", args=[vote.pk])
+    if not for_owner:
+        seconds = STAFF_BOARD_POLL_SECONDS
+        return {"board_url": url, "poll_seconds": seconds, "poll_trigger": f"every {seconds}s"}
+    seconds = OWNER_BOARD_POLL_SECONDS
+    return {
+        "board_url": f"{url}?for={FOR_OWNER}",
+        "poll_seconds": seconds,
+        "poll_trigger": f"every {seconds}s {_VISIBLE}, visibilitychange from:document {_VISIBLE}",
+    }
+
+
+def board_context(vote: Vote, tally: Tally, *, for_owner: bool = False) -> dict[str, Any]:
+    """What the board shows of ``tally`` (of ``vote``, which the actor may see); nothing of the
+    viewer, so the same board serves everyone who may see it."""
     tests = _tests(tally)
     options = _options(tally)
     is_closed = vote.status == VoteStatus.CLOSED
@@ -131,14 +156,25 @@ def board_context(vote: Vote, tally: Tally) -> dict[str, Any]:
         "approval_rows": tests["approval"],
         "option_rows": options,
         "chart": _chart(tally, tests, options),
-        "board_url": reverse("participation:vote_board", args=[vote.pk]),
-        "poll_seconds": BOARD_POLL_SECONDS,
+        **_poll(vote, for_owner=for_owner),
     }
 
 
 def board_for(request: HttpRequest, vote: Vote) -> dict[str, Any]:
-    """The board of a vote already fetched for the actor, for a full page."""
+    """The staff page's board of a vote already fetched for the actor, counted afresh."""
     return board_context(vote, vote_tally(vote))
+
+
+def board_html(vote: Vote, *, for_owner: bool) -> SafeString:
+    """The board of a vote the actor may see, as HTML shared by all its viewers for about a
+    second (``board_cache``): the owner's page and every poll."""
+    return shared_board(
+        vote,
+        page=FOR_OWNER if for_owner else "staff",
+        render=lambda: render_to_string(
+            BOARD_TEMPLATE, board_context(vote, vote_tally(vote), for_owner=for_owner)
+        ),
+    )
 
 
 @login_required
@@ -147,8 +183,8 @@ def board_for(request: HttpRequest, vote: Vote) -> dict[str, Any]:
 def vote_board(request: HttpRequest, pk: int) -> HttpResponse:
     """The board alone (the htmx poll), for staff of the area and the owners on the roll.
 
-    Rendered without the page's context processors (navigation, user chip): a refresh costs
-    the session, the vote (with its access check) and the tally's aggregate."""
-    vote = vote_get_for_actor(actor=request.user, vote_id=pk)
-    html = render_to_string(BOARD_TEMPLATE, board_context(vote, vote_tally(vote)))
-    return HttpResponse(html)
+    Rendered without the page's context processors (navigation, user chip). A refresh costs
+    the session and one query for the vote with the actor's access; the tally's aggregate and
+    the rendering are shared by every viewer for about a second."""
+    vote = vote_board_get_for_actor(actor=request.user, vote_id=pk)
+    return HttpResponse(board_html(vote, for_owner=request.GET.get("for") == FOR_OWNER))
