@@ -5,6 +5,15 @@
 
   var chart = null;
 
+  // ECharts 4 cannot truncate axis labels itself: long plan names would squeeze the bars on a
+  // phone, so they are cut to what the width allows (the table below gives them in full).
+  function shortLabel(element) {
+    var most = element.clientWidth < 520 ? 6 : 16;
+    return function (value) {
+      return value.length > most ? value.slice(0, most) + "…" : value;
+    };
+  }
+
   function drawBoard() {
     var element = document.getElementById("gg-vote-chart");
     var source = document.getElementById("gg-vote-chart-data");
@@ -22,7 +31,7 @@
       legend: { top: 0, data: [names.area, names.heads] },
       grid: { left: 8, right: 28, top: 34, bottom: 4, containLabel: true },
       xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", inverse: true, data: options.labels, axisLabel: { width: 110, overflow: "truncate" } },
+      yAxis: { type: "category", inverse: true, data: options.labels, axisLabel: { formatter: shortLabel(element) } },
       series: [
         {
           name: names.area, type: "bar", data: options.area, barMaxWidth: 14,
