@@ -267,7 +267,7 @@ class ProjectStageReachView(APIView):
 
 @extend_schema(tags=["projects"])
 class ProjectDocumentView(APIView):
-    """Attach a document (PDF, JPEG or PNG, at most 10 MB, checked by content) to a stage."""
+    """Attach a document (a PDF scan or a JPEG, PNG or WebP photo, checked by content) to a stage."""
 
     parser_classes = [MultiPartParser]
 

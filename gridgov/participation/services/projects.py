@@ -33,16 +33,8 @@ from gridgov.participation.models import (
     Vote,
 )
 from gridgov.participation.selectors.consultations import consultation_result
+from gridgov.participation.services.uploads import upload_check
 from gridgov.registry.models import Building, Unit
-
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-# Accepted types: the name's extension and the magic bytes the file must start with.
-DOCUMENT_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-}
 
 
 @dataclass(frozen=True)
@@ -267,36 +259,20 @@ def project_stage_reach(
     return stage
 
 
-def _document_type(upload: UploadedFile) -> str:
-    name = upload.name or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in DOCUMENT_TYPES:
-        raise _refuse(_("Upload a PDF, JPEG or PNG file."), "invalid_document")
-    content_type, magics = DOCUMENT_TYPES[extension]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in magics):
-        raise _refuse(_("The file's content is not the type its name says."), "invalid_document")
-    return content_type
-
-
 def project_document_add(
     *, actor: Any, project_id: int, stage_code: str, upload: UploadedFile
 ) -> ProjectDocument:
-    """Attach a document to a stage; at most 10 MB, PDF, JPEG or PNG (checked by content)."""
+    """Attach a document to a stage: a PDF scan or a photo, recognised by its content, within
+    ``GRIDGOV_UPLOAD_MAX_BYTES`` (``services.uploads``)."""
     project = Project.objects.select_related("cell").get(pk=project_id)
     if not has_permission(actor, Perm.PROJECT_MANAGE, cell_code=project.cell.code):
         raise PermissionDenied
     stage = project.stages.filter(code=stage_code).first()
     if stage is None:
         raise _refuse(_("This project has no such stage."), "invalid_stage")
-    size = upload.size or 0
-    if size == 0:
-        raise _refuse(_("The file is empty."), "invalid_document")
-    if size > MAX_DOCUMENT_BYTES:
-        raise _refuse(_("A document may be at most 10 MB."), "invalid_document")
-    content_type = _document_type(upload)
+    checked = upload_check(upload, accept_pdf=True)
+    size = checked.size
+    content_type = checked.content_type
     original = (upload.name or "document").rsplit("/", 1)[-1][:200]
     with transaction.atomic():
         document = ProjectDocument(

@@ -97,7 +97,7 @@ def test_a_document_upload_is_checked(api, staff, project, settings, tmp_path):
     assert good.status_code == 201
     signed = next(s for s in good.json()["stages"] if s["code"] == "signed")
     assert [d["name"] for d in signed["documents"]] == ["合同.pdf"]
-    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_document")
+    assert (bad.status_code, bad.json()["code"]) == (400, "upload_not_document")
     assert ProjectDocument.objects.count() == 1
 
 

@@ -167,7 +167,7 @@ def test_uploading_a_bad_document_shows_the_refusal(client, staff, project, sett
         follow=True,
     )
 
-    assert "文件内容与其名称所示类型不符" in response.content.decode()
+    assert "文件须为 PDF，或 JPEG、PNG、WebP 图片。" in response.content.decode()
     assert ProjectDocument.objects.count() == 0
 
 

@@ -15,7 +15,6 @@ from gridgov.participation.models import Project, ProjectDocument, ProjectStage,
 from gridgov.participation.selectors.projects import project_funnel
 from gridgov.participation.services.projects import (
     ELEVATOR_TEMPLATE,
-    MAX_DOCUMENT_BYTES,
     project_create,
     project_document_add,
     project_stage_reach,
@@ -229,16 +228,17 @@ def test_a_pdf_document_is_attached_to_a_stage(staff, project, settings, tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "code"),
     [
-        ("合同.exe", PDF),  # a type not accepted
-        ("合同.pdf", b"MZ\x90\x00 not a pdf"),  # a name that lies about the content
-        ("合同.pdf", b""),  # empty
-        ("合同.pdf", b"%PDF-" + b"0" * MAX_DOCUMENT_BYTES),  # over 10 MB
+        ("合同.exe", PDF, "upload_not_document"),  # a name that is not what the file is
+        ("合同.pdf", b"MZ\x90\x00 not a pdf", "upload_not_document"),  # content not accepted
+        ("合同.pdf", b"", "upload_empty"),
+        ("合同.pdf", b"%PDF-" + b"0" * 200, "upload_too_large"),  # the limit is 100 bytes here
     ],
 )
-def test_a_bad_document_is_refused(staff, project, settings, tmp_path, name, content):
+def test_a_bad_document_is_refused(staff, project, settings, tmp_path, name, content, code):
     settings.MEDIA_ROOT = tmp_path
+    settings.GRIDGOV_UPLOAD_MAX_BYTES = 100
 
     with pytest.raises(ValidationError) as refusal:
         project_document_add(
@@ -248,7 +248,7 @@ def test_a_bad_document_is_refused(staff, project, settings, tmp_path, name, con
             upload=SimpleUploadedFile(name, content),
         )
 
-    assert refusal.value.code == "invalid_document"
+    assert refusal.value.code == code
     assert ProjectDocument.objects.count() == 0
     assert list(tmp_path.iterdir()) == []
 

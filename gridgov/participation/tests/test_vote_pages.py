@@ -644,7 +644,7 @@ def test_staff_record_a_proxy_and_the_proxy_signs_a_paper_ballot(scene: VotePage
         (
             {"proxy-document": SimpleUploadedFile("auth.pdf", b"plain text", "application/pdf")},
             "document",
-            "The authorisation must be a PDF or a JPEG, PNG or WebP image.",
+            "The file must be a PDF or a JPEG, PNG or WebP image.",
         ),
         ({"proxy-proxy_name": ""}, "proxy_name", "Name the proxy: an owner on the roll or a name."),
         ({"proxy-reference": ""}, "reference", "This field is required."),

@@ -254,7 +254,7 @@ def test_a_paper_ballot_needs_a_photo_of_the_paper(scene: Scene) -> None:
             now=VOTE_DURING,
         )
 
-    assert refusal.value.code == "file_type"
+    assert refusal.value.code == "upload_not_image"
     assert ballots(scene.vote) == []
 
 

@@ -22,6 +22,7 @@ from gridgov.accounts.scoping import has_permission
 from gridgov.participation.models import Project, ProjectDocument
 from gridgov.participation.selectors import projects as selectors
 from gridgov.participation.services import projects as services
+from gridgov.participation.services.uploads import upload_limit_megabytes
 
 PAGE_SIZE = 50
 CODE_MAX = 32
@@ -148,7 +149,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "next_stages": next_stages,
         "can_manage": selectors.project_manage_allowed(actor=request.user, project=project),
         "form": StageForm(initial={"reached_on": timezone.localdate()}),
-        "max_mb": services.MAX_DOCUMENT_BYTES // (1024 * 1024),
+        "max_mb": upload_limit_megabytes(),
     }
     return render(request, "participation/projects/detail.html", context)
 

@@ -34,7 +34,6 @@ from gridgov.participation.models import Vote
 from gridgov.participation.selectors import votes as selectors
 from gridgov.participation.services import votes as services
 from gridgov.participation.views.votes.common import attachment
-from gridgov.participation.views.votes.uploads import checked_document, checked_photo
 
 PARSERS = [MultiPartParser, FormParser, JSONParser]
 TAGS = ["votes"]
@@ -361,7 +360,7 @@ class PaperBallotView(APIView):
             choice=data["choice"],
             option_id=data["option_id"],
             proxy_id=data["proxy_id"],
-            photo=checked_photo(data["photo"]),
+            photo=data["photo"],
         )
         return _receipt_created(ballot)
 
@@ -387,7 +386,7 @@ class ProxyView(APIView):
             vote_id=_vote(request, vote_id).pk,
             voter_id=data["voter_id"],
             reference=data["reference"],
-            document=checked_document(data["document"]),
+            document=data["document"],
             proxy_person_id=data["proxy_person_id"],
             proxy_name=data["proxy_name"],
         )

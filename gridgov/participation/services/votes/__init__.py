@@ -13,11 +13,8 @@ from gridgov.participation.services.votes.ballots import (
     voter_designate,
 )
 from gridgov.participation.services.votes.common import (
-    DOCUMENT_EXTENSIONS,
-    FILE_MAX_BYTES,
     LABEL_ROOMS,
     MAX_PLANS,
-    PHOTO_EXTENSIONS,
     PLAN_MAX,
     RECEIPT_BYTES,
     TITLE_MAX,
@@ -61,11 +58,8 @@ from gridgov.participation.services.votes.receipts import (
 )
 
 __all__ = [
-    "DOCUMENT_EXTENSIONS",
-    "FILE_MAX_BYTES",
     "LABEL_ROOMS",
     "MAX_PLANS",
-    "PHOTO_EXTENSIONS",
     "PLAN_MAX",
     "RECEIPT_BYTES",
     "TITLE_MAX",

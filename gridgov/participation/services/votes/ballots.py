@@ -24,8 +24,6 @@ from gridgov.participation.models import (
     VoteStatus,
 )
 from gridgov.participation.services.votes.common import (
-    DOCUMENT_EXTENSIONS,
-    PHOTO_EXTENSIONS,
     DuplicateBallotError,
     NotAnOwnerError,
     ProxyNotAuthorisedError,
@@ -101,7 +99,7 @@ def proxy_record(
             raise VoteError(_("Name the proxy."), "proxy_name")
         if proxy_person_id is not None and not Person.objects.filter(pk=proxy_person_id).exists():
             raise VoteError(_("This person is not in the registry."), "proxy_person")
-        _check_file(document, DOCUMENT_EXTENSIONS, _("authorisation document"))
+        _check_file(document, accept_pdf=True)
         try:
             with transaction.atomic():
                 proxy = ProxyAuthorisation.objects.create(
@@ -259,7 +257,7 @@ def paper_ballot_record(
                     _("No recorded authorisation lets this proxy vote for this owner.")
                 )
         choice, option_id = _clean_choice(vote, choice, option_id)
-        _check_file(photo, PHOTO_EXTENSIONS, _("photo of the paper ballot"))
+        _check_file(photo, accept_pdf=False)
         ballot = _insert_ballot(
             vote=vote,
             voter=voter,

@@ -19,13 +19,11 @@ from gridgov.participation.models import (
     Vote,
     VoteStatus,
 )
+from gridgov.participation.services.uploads import upload_check
 
 TITLE_MAX = 200
 PLAN_MAX = 200
 MAX_PLANS = 20
-FILE_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp"})
-DOCUMENT_EXTENSIONS = frozenset({"pdf", "jpg", "jpeg", "png", "webp"})
 RECEIPT_BYTES = 10  # 80 random bits, 16 characters of base32
 VOTER_KEY_MAX = 200
 LABEL_ROOMS = 3
@@ -113,23 +111,12 @@ def _require_accepting_ballots(vote: Vote, now: datetime.datetime) -> None:
         raise VoteStateError(_("The vote is not open yet."), "vote_not_open")
 
 
-def _check_file(upload: File | None, extensions: frozenset[str], what: str) -> None:
-    if upload is None or not getattr(upload, "name", ""):
-        raise VoteError(_("Attach the %(what)s.") % {"what": what}, "file_required")
-    name = str(upload.name)
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in extensions:
-        raise VoteError(
-            _("The %(what)s must be one of: %(types)s.")
-            % {"what": what, "types": ", ".join(sorted(extensions))},
-            "file_type",
-        )
-    size = getattr(upload, "size", 0) or 0
-    if size <= 0 or size > FILE_MAX_BYTES:
-        raise VoteError(
-            _("The %(what)s must be a non-empty file of at most 10 MB.") % {"what": what},
-            "file_size",
-        )
+def _check_file(upload: File | None, *, accept_pdf: bool) -> None:
+    """A ballot's photo, or a proxy's authorisation (``accept_pdf``), as ``upload_check`` says."""
+    try:
+        upload_check(upload, accept_pdf=accept_pdf)
+    except ValidationError as refusal:
+        raise VoteError(refusal.messages[0], refusal.code or "upload_invalid") from refusal
 
 
 def new_receipt() -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.participation import rules
 from gridgov.participation.models import MatterType, ResultsVisibility, VoteOptionsKind
-from gridgov.participation.views.votes.uploads import checked_document, checked_photo
+from gridgov.participation.services.uploads import upload_check
 
 TITLE_MAX = 200
 RECEIPT_MAX = 32
@@ -198,7 +198,9 @@ class PaperBallotForm(forms.Form):
         self.fields["proxy"].choices = [("", _("No, the owner in person")), *proxies]
 
     def clean_photo(self) -> Any:
-        return checked_photo(self.cleaned_data["photo"])
+        photo = self.cleaned_data["photo"]
+        upload_check(photo, accept_pdf=False)
+        return photo
 
 
 class ProxyForm(forms.Form):
@@ -245,7 +247,9 @@ class ProxyForm(forms.Form):
         self.fields["proxy_person"].choices = [("", _("Not an owner of this vote")), *people]
 
     def clean_document(self) -> Any:
-        return checked_document(self.cleaned_data["document"])
+        document = self.cleaned_data["document"]
+        upload_check(document, accept_pdf=True)
+        return document
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
