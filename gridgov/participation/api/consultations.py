@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission
+from gridgov.participation.api.errors import errors
 from gridgov.participation.models import Consultation, ConsultationAnswer
 from gridgov.participation.selectors import consultations as selectors
 from gridgov.participation.services import consultations as services
@@ -29,15 +30,6 @@ from gridgov.participation.services import consultations as services
 CONFLICT_CODES = frozenset(
     {"already_answered", "closed", "not_open", "stage_reached", "project_exists"}
 )
-
-
-class ParticipationErrorSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-def errors(*statuses: int) -> dict[int, Any]:
-    return dict.fromkeys(statuses, ParticipationErrorSerializer)
 
 
 def require(request: Request, permission: str) -> None:

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission
+from gridgov.participation.api.errors import ParticipationErrorSerializer
 from gridgov.participation.models import RatingSurvey, SupervisionScore
 from gridgov.participation.selectors import supervision as selectors
 from gridgov.participation.services import disclosure as disclosure_services
@@ -31,11 +32,6 @@ _CONFLICT = {"already_rated", "closed"}
 _FORBIDDEN = {"staff", "not_verified", "not_resident", "no_company"}
 _VIEW = (Perm.PARTICIPATION_VIEW, Perm.RATING_MANAGE, Perm.PARTICIPATION_TAKE_PART)
 _DISCLOSURE = (Perm.PARTICIPATION_VIEW, Perm.DISCLOSURE_EDIT, Perm.PARTICIPATION_TAKE_PART)
-
-
-class RatingErrorSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    message = serializers.CharField()
 
 
 class RatingSurveyItemSerializer(serializers.Serializer[Any]):
@@ -186,7 +182,9 @@ class SurveyListView(APIView):
 
     pagination_class = PageNumberPagination
 
-    @extend_schema(responses={200: RatingSurveySerializer(many=True), 403: RatingErrorSerializer})
+    @extend_schema(
+        responses={200: RatingSurveySerializer(many=True), 403: ParticipationErrorSerializer}
+    )
     def get(self, request: Request) -> Response:
         _require_any(request, _VIEW)
         surveys = selectors.survey_list_for_actor(actor=request.user)
@@ -199,7 +197,7 @@ class SurveyListView(APIView):
 class SurveyDetailView(APIView):
     """A survey with its service items, and whether your household can still rate it."""
 
-    @extend_schema(responses={200: RatingSurveyDetailSerializer, 403: RatingErrorSerializer})
+    @extend_schema(responses={200: RatingSurveyDetailSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, survey_id: int) -> Response:
         _require_any(request, _VIEW)
         survey = _survey(request, survey_id)
@@ -224,9 +222,9 @@ class ResponseCreateView(APIView):
         request=RatingResponseInSerializer,
         responses={
             201: RatingResponseOutSerializer,
-            400: RatingErrorSerializer,
-            403: RatingErrorSerializer,
-            409: RatingErrorSerializer,
+            400: ParticipationErrorSerializer,
+            403: ParticipationErrorSerializer,
+            409: ParticipationErrorSerializer,
         },
     )
     def post(self, request: Request, survey_id: int) -> Response:
@@ -267,8 +265,8 @@ class RankingView(APIView):
     @extend_schema(
         responses={
             200: RatingRankingSerializer,
-            403: RatingErrorSerializer,
-            404: RatingErrorSerializer,
+            403: ParticipationErrorSerializer,
+            404: ParticipationErrorSerializer,
         }
     )
     def get(self, request: Request, survey_id: int) -> Response:
@@ -299,7 +297,7 @@ class RankingView(APIView):
 class ScoreDetailView(APIView):
     """One score and its arithmetic, with exact fractions."""
 
-    @extend_schema(responses={200: RatingScoreDetailSerializer, 403: RatingErrorSerializer})
+    @extend_schema(responses={200: RatingScoreDetailSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, score_id: int) -> Response:
         _require_any(request, _VIEW)
         try:
@@ -350,7 +348,7 @@ class DisclosureView(APIView):
             "can_edit": selectors.disclosure_can_edit(actor=request.user, estate=estate),
         }
 
-    @extend_schema(responses={200: DisclosureSerializer, 403: RatingErrorSerializer})
+    @extend_schema(responses={200: DisclosureSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, estate_id: int) -> Response:
         _require_any(request, _DISCLOSURE)
         return Response(self._answer(request, self._estate(request, estate_id)))
@@ -359,8 +357,8 @@ class DisclosureView(APIView):
         request=DisclosureInSerializer,
         responses={
             200: DisclosureSerializer,
-            400: RatingErrorSerializer,
-            403: RatingErrorSerializer,
+            400: ParticipationErrorSerializer,
+            403: ParticipationErrorSerializer,
         },
     )
     def put(self, request: Request, estate_id: int) -> Response:

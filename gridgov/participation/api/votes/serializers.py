@@ -37,14 +37,6 @@ def inline_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
 # --- errors and small parts --------------------------------------------------------------------
 
 
-class VoteErrorSerializer(serializers.Serializer[Any]):
-    """An error: a machine code and a message (``invalid`` adds per-field reasons)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(), required=False)
-
-
 class VotePlanSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     label = serializers.CharField()

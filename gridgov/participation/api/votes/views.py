@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.scoping import has_permission
 from gridgov.participation import rules
+from gridgov.participation.api.errors import errors
 from gridgov.participation.api.votes import serializers as s
 from gridgov.participation.exports.vote_excel import vote_result_xlsx
 from gridgov.participation.exports.vote_pdf import vote_result_pdf
@@ -37,11 +38,6 @@ from gridgov.participation.views.votes.common import attachment
 
 PARSERS = [MultiPartParser, FormParser, JSONParser]
 TAGS = ["votes"]
-
-
-def errors(*statuses: int) -> dict[int, Any]:
-    """The error answers of an endpoint, for its schema."""
-    return dict.fromkeys(statuses, s.VoteErrorSerializer)
 
 
 def require(request: Request, permission: str) -> None:
