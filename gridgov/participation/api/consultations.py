@@ -7,11 +7,9 @@ the consultations that ask them and answers as themselves. Refusals are JSON err
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -21,8 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import has_permission
-from gridgov.participation.api.errors import errors
+from gridgov.participation.api.errors import errors, refusals_answered, require
 from gridgov.participation.models import Consultation, ConsultationAnswer
 from gridgov.participation.selectors import consultations as selectors
 from gridgov.participation.services import consultations as services
@@ -32,38 +29,19 @@ CONFLICT_CODES = frozenset(
 )
 
 
-def require(request: Request, permission: str) -> None:
-    if not has_permission(request.user, permission):
-        raise PermissionDenied
-
-
 def page(view: APIView, request: Request, queryset: Any, render: Any) -> Response:
     paginator: PageNumberPagination = PageNumberPagination()
     rows: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(render(rows or []))
 
 
-def refusals_as_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """A service's refusal as ``{"code", "message"}``: 409 for a state conflict, else 400;
-    an unknown object is 404."""
+def _status_for(error: ValidationError) -> int:
+    code = getattr(error, "code", None)
+    return status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except ObjectDoesNotExist:
-            raise Http404 from None
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                raise
-            code = str(getattr(error, "code", None) or "invalid")
-            answer = (
-                status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-            )
-            message = " ".join(str(text) for text in error.messages)
-            return Response({"code": code, "message": message}, status=answer)
 
-    return wrapped
+# A service's refusal: 409 for a state conflict, else 400; an unknown object is 404.
+refusals_as_errors = refusals_answered(_status_for)
 
 
 # --- serializers (the schema and the input) ---------------------------------------------------

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
-from gridgov.participation.api.consultations import page, refusals_as_errors, require
-from gridgov.participation.api.errors import errors
+from gridgov.participation.api.consultations import page, refusals_as_errors
+from gridgov.participation.api.errors import errors, require
 from gridgov.participation.models import Project, ProjectStage
 from gridgov.participation.selectors import projects as selectors
 from gridgov.participation.services import projects as services

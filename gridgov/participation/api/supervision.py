@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -20,8 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import has_permission
-from gridgov.participation.api.errors import ParticipationErrorSerializer
+from gridgov.participation.api.errors import ParticipationErrorSerializer, require
 from gridgov.participation.models import RatingSurvey, SupervisionScore
 from gridgov.participation.selectors import supervision as selectors
 from gridgov.participation.services import disclosure as disclosure_services
@@ -124,11 +123,6 @@ class DisclosureInSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-def _require_any(request: Request, permissions: tuple[str, ...]) -> None:
-    if not any(has_permission(request.user, code) for code in permissions):
-        raise PermissionDenied
-
-
 def _refusal(error: ValidationError) -> Response:
     code = str(getattr(error, "code", None) or "invalid")
     answer: int = status.HTTP_400_BAD_REQUEST
@@ -186,7 +180,7 @@ class SurveyListView(APIView):
         responses={200: RatingSurveySerializer(many=True), 403: ParticipationErrorSerializer}
     )
     def get(self, request: Request) -> Response:
-        _require_any(request, _VIEW)
+        require(request, *_VIEW)
         surveys = selectors.survey_list_for_actor(actor=request.user)
         paginator = PageNumberPagination()
         rows = paginator.paginate_queryset(surveys, request, view=self) or []
@@ -199,7 +193,7 @@ class SurveyDetailView(APIView):
 
     @extend_schema(responses={200: RatingSurveyDetailSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, survey_id: int) -> Response:
-        _require_any(request, _VIEW)
+        require(request, *_VIEW)
         survey = _survey(request, survey_id)
         state = selectors.rating_state_for_actor(actor=request.user, survey=survey)
         items = selectors.survey_items(survey=survey)
@@ -228,7 +222,7 @@ class ResponseCreateView(APIView):
         },
     )
     def post(self, request: Request, survey_id: int) -> Response:
-        _require_any(request, (Perm.PARTICIPATION_TAKE_PART,))
+        require(request, Perm.PARTICIPATION_TAKE_PART)
         survey = _survey(request, survey_id)
         data = RatingResponseInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -270,7 +264,7 @@ class RankingView(APIView):
         }
     )
     def get(self, request: Request, survey_id: int) -> Response:
-        _require_any(request, _VIEW)
+        require(request, *_VIEW)
         survey = _survey(request, survey_id)
         result = selectors.ranking_for_actor(actor=request.user, survey=survey)
         scheme = survey.scheme
@@ -299,7 +293,7 @@ class ScoreDetailView(APIView):
 
     @extend_schema(responses={200: RatingScoreDetailSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, score_id: int) -> Response:
-        _require_any(request, _VIEW)
+        require(request, *_VIEW)
         try:
             score = selectors.score_get_for_actor(actor=request.user, score_id=score_id)
         except SupervisionScore.DoesNotExist:
@@ -350,7 +344,7 @@ class DisclosureView(APIView):
 
     @extend_schema(responses={200: DisclosureSerializer, 403: ParticipationErrorSerializer})
     def get(self, request: Request, estate_id: int) -> Response:
-        _require_any(request, _DISCLOSURE)
+        require(request, *_DISCLOSURE)
         return Response(self._answer(request, self._estate(request, estate_id)))
 
     @extend_schema(
@@ -362,7 +356,7 @@ class DisclosureView(APIView):
         },
     )
     def put(self, request: Request, estate_id: int) -> Response:
-        _require_any(request, (Perm.DISCLOSURE_EDIT,))
+        require(request, Perm.DISCLOSURE_EDIT)
         estate = self._estate(request, estate_id)
         data = DisclosureInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

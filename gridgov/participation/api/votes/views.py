@@ -8,11 +8,9 @@ unknown vote and one outside the actor's area are the same 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,9 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import has_permission
 from gridgov.participation import rules
-from gridgov.participation.api.errors import errors
+from gridgov.participation.api.errors import errors, refusals_answered, require
 from gridgov.participation.api.votes import serializers as s
 from gridgov.participation.exports.vote_excel import vote_result_xlsx
 from gridgov.participation.exports.vote_pdf import vote_result_pdf
@@ -40,11 +37,6 @@ PARSERS = [MultiPartParser, FormParser, JSONParser]
 TAGS = ["votes"]
 
 
-def require(request: Request, permission: str) -> None:
-    if not has_permission(request.user, permission):
-        raise PermissionDenied
-
-
 def _answer_for(error: ValidationError) -> int:
     if isinstance(error, services.VoteStateError | services.DuplicateBallotError):
         return status.HTTP_409_CONFLICT
@@ -53,21 +45,8 @@ def _answer_for(error: ValidationError) -> int:
     return status.HTTP_400_BAD_REQUEST
 
 
-def refusals_as_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The vote services' refusals as the API's JSON errors."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                raise
-            message = " ".join(str(text) for text in error.messages)
-            code = str(getattr(error, "code", None) or "invalid")
-            return Response({"code": code, "message": message}, status=_answer_for(error))
-
-    return wrapped
+# The vote services' refusals as the API's JSON errors.
+refusals_as_errors = refusals_answered(_answer_for)
 
 
 # --- rows --------------------------------------------------------------------------------------
